@@ -1,0 +1,201 @@
+package dev.sdjava;
+
+import dev.sdjava.bindings.SdCpp;
+import dev.sdjava.bindings.sd_image_t;
+import dev.sdjava.bindings.sd_log_cb_t;
+import dev.sdjava.bindings.sd_preview_cb_t;
+import dev.sdjava.bindings.sd_progress_cb_t;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * sd.cpp's log, progress and preview callbacks are process-wide. This class installs one upcall
+ * for each, once, and routes every event to the {@link Call} running on the thread that raised
+ * it (sd.cpp calls them on the thread that called it). So listeners only ever see their own
+ * call's events, whatever other contexts do on other threads.
+ *
+ * <p>The upcalls never let an exception escape into native code (that would kill the JVM):
+ * a listener's exception is kept in its {@link Call} and rethrown after the native call.
+ */
+final class Callbacks {
+    private static final System.Logger NATIVE_LOG = System.getLogger("dev.sdjava.native");
+    private static final ThreadLocal<Call> CURRENT = new ThreadLocal<>();
+    /** Warnings and errors logged from threads with no call (sd.cpp's loader threads), newest last. */
+    private static final ArrayDeque<String> STRAY = new ArrayDeque<>();
+    private static final int KEEP_LINES = 20;
+    /** sd.cpp's preview settings are global too; generations that want previews take turns. */
+    static final ReentrantLock PREVIEW_LOCK = new ReentrantLock();
+
+    private static volatile boolean installed;
+    private static MemorySegment previewStub;
+
+    private Callbacks() {
+    }
+
+    /** Loads the library and installs the three upcalls, once per JVM. */
+    static void install() {
+        if (installed) {
+            return;
+        }
+        synchronized (Callbacks.class) {
+            if (installed) {
+                return;
+            }
+            NativeLoader.load();
+            Arena global = Arena.global();
+            SdCpp.sd_set_log_callback(sd_log_cb_t.allocate(Callbacks::onLog, global), MemorySegment.NULL);
+            SdCpp.sd_set_progress_callback(sd_progress_cb_t.allocate(Callbacks::onProgress, global), MemorySegment.NULL);
+            previewStub = sd_preview_cb_t.allocate(Callbacks::onPreview, global);
+            installed = true;
+        }
+    }
+
+    /** Turns previews on for the current generation; the caller holds {@link #PREVIEW_LOCK}. */
+    static void enablePreview(PreviewMode mode, int interval, boolean denoised, boolean noisy) {
+        SdCpp.sd_set_preview_callback(previewStub, mode.value(), interval, denoised, noisy, MemorySegment.NULL);
+    }
+
+    /** Turns previews off again. */
+    static void disablePreview() {
+        SdCpp.sd_set_preview_callback(MemorySegment.NULL, PreviewMode.NONE.value(), 1, false, false, MemorySegment.NULL);
+    }
+
+    /** Starts routing this thread's events to a new call. Always pair with {@link Call#close()}. */
+    static Call begin(ProgressListener progress, PreviewListener preview) {
+        install();
+        Call c = new Call(progress, preview, CURRENT.get());
+        CURRENT.set(c);
+        return c;
+    }
+
+    /** One native call in progress on one thread: its listeners, its log lines, its failure. */
+    static final class Call implements AutoCloseable {
+        private final ProgressListener progress;
+        private final PreviewListener preview;
+        private final Call outer;
+        private final List<String> problems = new ArrayList<>();
+        private Throwable listenerFailure;
+
+        private Call(ProgressListener progress, PreviewListener preview, Call outer) {
+            this.progress = progress;
+            this.preview = preview;
+            this.outer = outer;
+        }
+
+        /** Warning and error lines sd.cpp logged during this call (the last few), plus stray ones. */
+        List<String> problems() {
+            List<String> all = new ArrayList<>(problems);
+            if (all.isEmpty()) {
+                synchronized (STRAY) {
+                    all.addAll(STRAY);
+                }
+            }
+            return all;
+        }
+
+        /** Rethrows what a listener threw during the call, if anything. */
+        void rethrowListenerFailure() {
+            Throwable t = listenerFailure;
+            if (t instanceof RuntimeException r) {
+                throw r;
+            }
+            if (t instanceof Error e) {
+                throw e;
+            }
+            if (t != null) {
+                throw new RuntimeException("listener failed: " + t, t);
+            }
+        }
+
+        private void fail(Throwable t) {
+            if (listenerFailure == null) {
+                listenerFailure = t;
+            } else if (listenerFailure != t) {
+                listenerFailure.addSuppressed(t);
+            }
+        }
+
+        @Override
+        public void close() {
+            if (outer == null) {
+                CURRENT.remove();
+            } else {
+                CURRENT.set(outer);
+            }
+        }
+    }
+
+    // ---- upcalls: no exception may leave these methods ----
+
+    private static void onLog(int level, MemorySegment text, MemorySegment data) {
+        try {
+            String line = Native.string(text);
+            if (line == null) {
+                return;
+            }
+            line = line.stripTrailing();
+            System.Logger.Level l = level == SdCpp.SD_LOG_ERROR() ? System.Logger.Level.ERROR
+                    : level == SdCpp.SD_LOG_WARN() ? System.Logger.Level.WARNING
+                    : level == SdCpp.SD_LOG_INFO() ? System.Logger.Level.INFO
+                    : System.Logger.Level.DEBUG;
+            if (NATIVE_LOG.isLoggable(l)) {
+                NATIVE_LOG.log(l, line);
+            }
+            if (l == System.Logger.Level.ERROR || l == System.Logger.Level.WARNING) {
+                Call c = CURRENT.get();
+                if (c != null) {
+                    if (c.problems.size() >= KEEP_LINES) {
+                        c.problems.remove(0);
+                    }
+                    c.problems.add(line);
+                } else {
+                    synchronized (STRAY) {
+                        if (STRAY.size() >= KEEP_LINES) {
+                            STRAY.removeFirst();
+                        }
+                        STRAY.addLast(line);
+                    }
+                }
+            }
+        } catch (Throwable t) {
+            // Logging must never take the process down; drop the line.
+        }
+    }
+
+    private static void onProgress(int step, int steps, float time, MemorySegment data) {
+        Call c = CURRENT.get();
+        if (c == null || c.progress == null) {
+            return;
+        }
+        try {
+            c.progress.onProgress(step, steps, time);
+        } catch (Throwable t) {
+            c.fail(t);
+        }
+    }
+
+    private static void onPreview(int step, int frameCount, MemorySegment frames, boolean noisy, MemorySegment data) {
+        Call c = CURRENT.get();
+        if (c == null || c.preview == null || frameCount <= 0 || frames.equals(MemorySegment.NULL)) {
+            return;
+        }
+        try {
+            MemorySegment all = frames.reinterpret(sd_image_t.sizeof() * frameCount);
+            List<SdImage> images = new ArrayList<>(frameCount);
+            for (int i = 0; i < frameCount; i++) {
+                SdImage img = SdImage.fromNative(sd_image_t.asSlice(all, i));
+                if (img != null) {
+                    images.add(img);
+                }
+            }
+            c.preview.onPreview(step, List.copyOf(images), noisy);
+        } catch (Throwable t) {
+            c.fail(t);
+        }
+    }
+}

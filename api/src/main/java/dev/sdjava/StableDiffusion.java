@@ -1,0 +1,415 @@
+package dev.sdjava;
+
+import dev.sdjava.bindings.SdCpp;
+import dev.sdjava.bindings.sd_ctx_params_t;
+import dev.sdjava.bindings.sd_image_t;
+import dev.sdjava.bindings.sd_img_gen_params_t;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A loaded stable-diffusion.cpp context: the models of a {@link ModelConfig}, ready to
+ * {@link #generate} images.
+ *
+ * <pre>{@code
+ * try (var sd = StableDiffusion.load(ModelConfig.builder().model(Path.of("sd15.safetensors")).build())) {
+ *     var images = sd.generate(GenerationRequest.builder("a lighthouse at dusk").size(512, 512).steps(20).seed(42).build());
+ *     images.getFirst().writePng(Path.of("out.png"));
+ * }
+ * }</pre>
+ *
+ * <h2>Threads</h2>
+ * One generation runs at a time per context; other threads calling {@link #generate} wait their
+ * turn. Any number of contexts may exist and generate at once in one JVM (each uses its own
+ * threads; memory adds up). {@link #close()} is idempotent; it waits for a running generation
+ * to end; afterwards every method throws {@link IllegalStateException}.
+ *
+ * <h2>Cancellation</h2>
+ * The pinned sd.cpp has no API to stop a running generation. {@link #cancel()} (or interrupting
+ * the generating thread) therefore stops what is possible: a generation still waiting for the
+ * context never starts, and a running one is abandoned as soon as sd.cpp returns (its images are
+ * discarded and {@link CancellationException} is thrown). For a hard stop, use an isolated
+ * context and close it.
+ *
+ * <h2>Memory</h2>
+ * The native context is owned by this object's arena with {@code free_sd_ctx} as its cleanup;
+ * per-call structures live in confined arenas; result pixels are copied into Java and sd.cpp's
+ * buffers freed before {@code generate} returns.
+ */
+public final class StableDiffusion implements AutoCloseable {
+    private static final SecureRandom SEEDS = new SecureRandom();
+
+    private final ModelConfig config;
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment ctx;
+    private final ReentrantLock lock = new ReentrantLock(true);
+    private volatile boolean closed;
+    /** Tickets number generate calls in arrival order; cancel() cancels every ticket issued so far. */
+    private final AtomicLong tickets = new AtomicLong();
+    private volatile long cancelledUpTo;
+
+    private StableDiffusion(ModelConfig config, ProgressListener progress) {
+        this.config = config;
+        MemorySegment raw;
+        List<String> problems;
+        try (Arena call = Arena.ofConfined(); var c = Callbacks.begin(progress, null)) {
+            MemorySegment params = sd_ctx_params_t.allocate(call);
+            SdCpp.sd_ctx_params_init(params);
+            config.toNative(params, call);
+            raw = SdCpp.new_sd_ctx(params);
+            problems = c.problems();
+            try {
+                c.rethrowListenerFailure();
+            } catch (RuntimeException | Error e) {
+                if (!raw.equals(MemorySegment.NULL)) {
+                    SdCpp.free_sd_ctx(raw);
+                }
+                throw e;
+            }
+        } catch (RuntimeException | Error e) {
+            arena.close();
+            throw e;
+        }
+        if (raw.equals(MemorySegment.NULL)) {
+            arena.close();
+            throw new StableDiffusionException(StableDiffusionException.Kind.MODEL_LOAD_FAILED,
+                    "sd.cpp could not load " + config, problems, null);
+        }
+        ctx = raw.reinterpret(arena, SdCpp::free_sd_ctx);
+    }
+
+    /**
+     * Loads the models of {@code config}.
+     *
+     * @throws IllegalArgumentException  if a path is missing or unreadable
+     * @throws StableDiffusionException of kind MODEL_LOAD_FAILED if sd.cpp rejects the models
+     */
+    public static StableDiffusion load(ModelConfig config) {
+        return load(config, null);
+    }
+
+    /** Loads the models of {@code config}, reporting tensor loading progress to {@code progress}. */
+    public static StableDiffusion load(ModelConfig config, ProgressListener progress) {
+        if (config == null) {
+            throw new IllegalArgumentException("config must not be null");
+        }
+        return new StableDiffusion(config, progress);
+    }
+
+    /** The configuration this context was loaded from. */
+    public ModelConfig config() {
+        return config;
+    }
+
+    /**
+     * Runs one request and returns its images ({@link GenerationRequest#batchCount()} of them).
+     *
+     * @throws IllegalArgumentException  if the request does not fit (image sizes, missing files)
+     * @throws IllegalStateException     if this context is closed
+     * @throws CancellationException     if {@link #cancel()} was called or the thread interrupted
+     * @throws StableDiffusionException of kind GENERATION_FAILED if sd.cpp produced nothing
+     */
+    public List<GeneratedImage> generate(GenerationRequest request) {
+        if (request == null) {
+            throw new IllegalArgumentException("request must not be null");
+        }
+        request.validateImages();
+        long ticket = tickets.incrementAndGet();
+        try {
+            lock.lockInterruptibly();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CancellationException("interrupted while waiting for the context");
+        }
+        try {
+            ensureOpen();
+            if (ticket <= cancelledUpTo) {
+                throw new CancellationException("generation cancelled before it started");
+            }
+            return generateLocked(request, ticket);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private List<GeneratedImage> generateLocked(GenerationRequest request, long ticket) {
+        long seed = request.seed() != null ? request.seed() : SEEDS.nextLong(0, 1L << 53);
+        SamplingMethod sampler = request.samplingMethod() != null ? request.samplingMethod() : defaultSamplingMethodLocked();
+        Scheduler scheduler = request.scheduler() != null ? request.scheduler()
+                : NativeEnum.of(Scheduler.class, SdCpp.sd_get_default_scheduler(ctx, sampler.value()));
+        boolean previews = request.previewListener() != null && request.previewMode() != PreviewMode.NONE;
+        int n = request.batchCount();
+        List<SdImage> images = new ArrayList<>(n);
+        List<String> problems;
+        if (previews) {
+            Callbacks.PREVIEW_LOCK.lock();
+        }
+        try (Arena call = Arena.ofConfined();
+             var c = Callbacks.begin(request.progressListener(), request.previewListener())) {
+            MemorySegment params = sd_img_gen_params_t.allocate(call);
+            SdCpp.sd_img_gen_params_init(params);
+            request.toNative(params, call, seed, sampler, scheduler);
+            if (previews) {
+                Callbacks.enablePreview(request.previewMode(), request.previewInterval(), true, request.previewNoisy());
+            }
+            MemorySegment result = SdCpp.generate_image(ctx, params);
+            problems = c.problems();
+            if (!result.equals(MemorySegment.NULL)) {
+                // Copy every image out, then free each buffer and the array exactly once.
+                MemorySegment all = result.reinterpret(sd_image_t.sizeof() * n);
+                try {
+                    for (int i = 0; i < n; i++) {
+                        images.add(SdImage.fromNative(sd_image_t.asSlice(all, i)));
+                    }
+                } finally {
+                    for (int i = 0; i < n; i++) {
+                        Native.free(sd_image_t.data(sd_image_t.asSlice(all, i)));
+                    }
+                    Native.free(result);
+                }
+            }
+            c.rethrowListenerFailure();
+        } finally {
+            if (previews) {
+                Callbacks.disablePreview();
+                Callbacks.PREVIEW_LOCK.unlock();
+            }
+        }
+        if (ticket <= cancelledUpTo || Thread.currentThread().isInterrupted()) {
+            throw new CancellationException("generation cancelled (sd.cpp finished the running call; its images were discarded)");
+        }
+        if (images.isEmpty() || images.contains(null)) {
+            throw new StableDiffusionException(StableDiffusionException.Kind.GENERATION_FAILED,
+                    "sd.cpp produced no image for " + request, problems, null);
+        }
+        List<GeneratedImage> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            out.add(new GeneratedImage(images.get(i), seed + i, i, request,
+                    parameters(request, seed + i, sampler, scheduler, images.get(i))));
+        }
+        return List.copyOf(out);
+    }
+
+    /**
+     * Asks the running (or next waiting) generation of this context to stop; see the class
+     * documentation for what the pinned sd.cpp allows. Safe from any thread.
+     */
+    public void cancel() {
+        cancelledUpTo = tickets.get();
+    }
+
+    /** The sampler sd.cpp uses for this model when a request sets none. */
+    public SamplingMethod defaultSamplingMethod() {
+        lock.lock();
+        try {
+            ensureOpen();
+            return defaultSamplingMethodLocked();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The scheduler sd.cpp uses for this model and sampler when a request sets none. */
+    public Scheduler defaultScheduler(SamplingMethod sampler) {
+        if (sampler == null) {
+            throw new IllegalArgumentException("sampler must not be null");
+        }
+        lock.lock();
+        try {
+            ensureOpen();
+            return NativeEnum.of(Scheduler.class, SdCpp.sd_get_default_scheduler(ctx, sampler.value()));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Whether the loaded models can make images (video-only models cannot). */
+    public boolean supportsImageGeneration() {
+        lock.lock();
+        try {
+            ensureOpen();
+            return SdCpp.sd_ctx_supports_image_generation(ctx);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private SamplingMethod defaultSamplingMethodLocked() {
+        return NativeEnum.of(SamplingMethod.class, SdCpp.sd_get_default_sample_method(ctx));
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("this StableDiffusion context is closed");
+        }
+    }
+
+    /** Whether {@link #close()} was called. */
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /**
+     * Frees the native context. Waits for a running generation to finish first. Idempotent.
+     */
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            if (!closed) {
+                closed = true;
+                arena.close();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The parameter text upstream's CLI embeds in PNGs, for one image. */
+    private String parameters(GenerationRequest r, long seed, SamplingMethod sampler, Scheduler scheduler, SdImage img) {
+        StringBuilder s = new StringBuilder();
+        s.append(r.prompt()).append('\n');
+        if (!r.negativePrompt().isEmpty()) {
+            s.append("Negative prompt: ").append(r.negativePrompt()).append('\n');
+        }
+        s.append("Steps: ").append(r.steps()).append(", ");
+        s.append("CFG scale: ").append(f(r.cfgScale())).append(", ");
+        s.append("Guidance: ").append(f(r.distilledGuidance())).append(", ");
+        s.append("Eta: ").append(f(Float.isNaN(r.eta()) ? Float.POSITIVE_INFINITY : r.eta())).append(", ");
+        s.append("Seed: ").append(seed).append(", ");
+        s.append("Size: ").append(img.width()).append('x').append(img.height()).append(", ");
+        if (config.model() != null) {
+            s.append("Model: ").append(config.model().getFileName()).append(", ");
+        }
+        s.append("RNG: ").append(config.rng().sdName()).append(", ");
+        if (config.samplerRng() != null) {
+            s.append("Sampler RNG: ").append(config.samplerRng().sdName()).append(", ");
+        }
+        s.append("Sampler: ").append(sampler.sdName());
+        if (r.customSigmas() == null) {
+            s.append(' ').append(scheduler.sdName());
+        }
+        s.append(", ");
+        if (config.diffusionModel() != null) {
+            s.append("Unet: ").append(config.diffusionModel().getFileName()).append(", ");
+        }
+        if (config.vae() != null) {
+            s.append("VAE: ").append(config.vae().getFileName()).append(", ");
+        }
+        if (r.clipSkip() != -1) {
+            s.append("Clip skip: ").append(r.clipSkip()).append(", ");
+        }
+        s.append("Version: stable-diffusion.cpp (sdjava), SDCPP: ").append(version()).append(' ').append(commit());
+        return s.toString();
+    }
+
+    /** Formats a float as C++'s {@code std::to_string} does (six decimals; inf). */
+    private static String f(float v) {
+        return Float.isInfinite(v) ? (v > 0 ? "inf" : "-inf") : String.format(Locale.ROOT, "%.6f", v);
+    }
+
+    // ---- library-wide functions ----
+
+    /** sd.cpp's version string ({@code sd_version()}). */
+    public static String version() {
+        NativeLoader.load();
+        return Native.string(SdCpp.sd_version());
+    }
+
+    /** sd.cpp's commit ({@code sd_commit()}). */
+    public static String commit() {
+        NativeLoader.load();
+        return Native.string(SdCpp.sd_commit());
+    }
+
+    /** sd.cpp's description of the CPU features and backend ({@code sd_get_system_info()}). */
+    public static String systemInfo() {
+        NativeLoader.load();
+        return Native.string(SdCpp.sd_get_system_info());
+    }
+
+    /** The number of physical CPU cores sd.cpp sees (its default thread count). */
+    public static int physicalCores() {
+        NativeLoader.load();
+        return SdCpp.sd_get_num_physical_cores();
+    }
+
+    /**
+     * Converts a model to GGUF with the given weight type (sd.cpp's {@code convert}).
+     *
+     * @param input           the model to convert (.safetensors, .ckpt, .gguf)
+     * @param vae             a VAE to bake in, or null
+     * @param output          the .gguf file to write
+     * @param type            the weight type, e.g. {@link WeightType#Q8_0}
+     * @param tensorTypeRules per-tensor type rules, or null
+     * @throws StableDiffusionException of kind CONVERSION_FAILED if sd.cpp fails
+     */
+    public static void convert(Path input, Path vae, Path output, WeightType type, String tensorTypeRules) {
+        Native.readableFile(input, "input model");
+        if (vae != null) {
+            Native.readableFile(vae, "vae");
+        }
+        if (output == null || type == null) {
+            throw new IllegalArgumentException("output and type must not be null");
+        }
+        Path parent = output.toAbsolutePath().getParent();
+        if (parent == null || !java.nio.file.Files.isDirectory(parent)) {
+            throw new IllegalArgumentException("output directory does not exist: " + parent);
+        }
+        try (Arena call = Arena.ofConfined(); var c = Callbacks.begin(null, null)) {
+            boolean ok = SdCpp.convert(Native.cPath(call, input, "input"), Native.cPath(call, vae, "vae"),
+                    Native.cPath(call, output, "output"), type.value(),
+                    Native.cString(call, tensorTypeRules, "tensorTypeRules"), false);
+            if (!ok) {
+                throw new StableDiffusionException(StableDiffusionException.Kind.CONVERSION_FAILED,
+                        "sd.cpp could not convert " + input + " to " + type, c.problems(), null);
+            }
+        }
+    }
+
+    /**
+     * Canny edge detection as sd.cpp does for ControlNet ({@code preprocess_canny}); returns a new
+     * image, the input is unchanged.
+     *
+     * @param highThreshold upper hysteresis threshold (sd.cpp's CLI uses 0.08)
+     * @param lowThreshold  lower hysteresis threshold (0.08)
+     * @param weak          value of weak edges (0.8)
+     * @param strong        value of strong edges (1.0)
+     * @param inverse       black edges on white
+     */
+    public static SdImage canny(SdImage image, float highThreshold, float lowThreshold, float weak, float strong,
+                                boolean inverse) {
+        if (image == null) {
+            throw new IllegalArgumentException("image must not be null");
+        }
+        for (float v : new float[] {highThreshold, lowThreshold, weak, strong}) {
+            if (!Float.isFinite(v) || v < 0) {
+                throw new IllegalArgumentException("canny thresholds and values must be finite and >= 0");
+            }
+        }
+        SdImage rgb = image.withChannels(3);
+        Callbacks.install();
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment img = sd_image_t.allocate(call);
+            rgb.toNative(img, call);
+            if (!SdCpp.preprocess_canny(img, highThreshold, lowThreshold, weak, strong, inverse)) {
+                throw new StableDiffusionException(StableDiffusionException.Kind.GENERATION_FAILED, "canny preprocessing failed");
+            }
+            return SdImage.fromNative(img);
+        }
+    }
+
+    /** Canny with the parameters upstream's CLI uses for {@code --canny}. */
+    public static SdImage canny(SdImage image) {
+        return canny(image, 0.08f, 0.08f, 0.8f, 1.0f, false);
+    }
+}

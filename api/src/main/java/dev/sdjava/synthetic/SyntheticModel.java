@@ -1,0 +1,238 @@
+package dev.sdjava.synthetic;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Writes synthetic models: the real architectures of {@link Architecture} with deterministic random weights, as
+ * safetensors files that stable-diffusion.cpp loads and runs. They exist for tests and benchmarks, which need real
+ * model files of real sizes but no real weights: <b>the weights are random, so every picture made with them is
+ * noise</b> (finite, not constant, and the same on every run).
+ *
+ * <h2>Values</h2>
+ * <ul>
+ *   <li>Weights of linear layers, convolutions and embeddings are random with mean 0 and standard deviation
+ *       {@code gain / sqrt(fan_in)}, where {@code fan_in} is the product of all dimensions but the first (the input
+ *       features times the kernel size) and the gain is 0.5 (1.0 for the tiny autoencoder and the upscaler, which
+ *       have no normalization to keep activations from fading). The values are an Irwin-Hall approximation of a
+ *       normal distribution (the centered sum of four uniform 16-bit numbers), bounded by 3.47 standard deviations,
+ *       so activations stay finite in half precision.</li>
+ *   <li>Scales of group and layer normalizations are 1, all biases are 0, LoRA {@code alpha}s equal the rank.</li>
+ *   <li>Every element is a pure function of (seed, tensor name, element index), computed with splitmix64 in integer
+ *       arithmetic: the same (architecture, precision, seed) gives a byte-identical file on every machine and JVM,
+ *       whatever the number of threads, as long as {@link #GENERATOR_VERSION} is the same.</li>
+ * </ul>
+ *
+ * <h2>Writing</h2>
+ * {@link #write} streams the tensors to disk in parallel, one 1 Mi-element buffer per thread (4 MiB at most), so heap
+ * use stays small however big the model; the 2.1 GB {@link Architecture#SD1} file in F16 takes seconds on a few cores.
+ * Files are written to a temporary file next to the target and renamed into place, so no reader sees a partial
+ * file.
+ *
+ * <h2>Cache</h2>
+ * {@link #cached} keeps one file per (architecture, precision, seed, generator version) in a cache directory (see
+ * {@link #cacheDirectory()}), named by {@link #fileName}, and writes it on first use. Concurrent threads and JVMs
+ * wait for one writer (a lock file next to the model) instead of writing the same file twice.
+ *
+ * <p>All methods are thread-safe.
+ */
+public final class SyntheticModel {
+    /**
+     * The version of the generator: part of every cache file name, bumped whenever the tables or the values change,
+     * so stale cached files are never reused.
+     */
+    public static final int GENERATOR_VERSION = 1;
+
+    /** The seed tests and tools use when they have no reason to pick another: {@value}. */
+    public static final long DEFAULT_SEED = 42;
+
+    /** System property naming the cache directory: {@value}. */
+    public static final String CACHE_PROPERTY = "sdjava.model.cache";
+
+    /** Environment variable naming the cache directory when the system property is not set: {@value}. */
+    public static final String CACHE_ENV = "SDJAVA_MODEL_CACHE";
+
+    private static final Map<Path, Object> LOCKS = new ConcurrentHashMap<>();
+    private static final AtomicLong TEMP_COUNTER = new AtomicLong();
+
+    private SyntheticModel() {
+    }
+
+    /**
+     * Writes a synthetic model to {@code out}, replacing any file there, using all available processors.
+     *
+     * @param arch      the architecture
+     * @param precision the element type of every tensor
+     * @param seed      the seed of the random weights
+     * @param out       the file to write (its parent directory is created if missing)
+     * @return {@code out}
+     * @throws IOException if writing fails
+     */
+    public static Path write(Architecture arch, Precision precision, long seed, Path out) throws IOException {
+        return write(arch, precision, seed, out, Runtime.getRuntime().availableProcessors());
+    }
+
+    /**
+     * Writes a synthetic model to {@code out} with the given number of threads; the bytes are the same whatever the
+     * number.
+     *
+     * @param arch      the architecture
+     * @param precision the element type of every tensor
+     * @param seed      the seed of the random weights
+     * @param out       the file to write (its parent directory is created if missing)
+     * @param threads   the number of writer threads, at least 1
+     * @return {@code out}
+     * @throws IOException if writing fails
+     */
+    public static Path write(Architecture arch, Precision precision, long seed, Path out, int threads)
+            throws IOException {
+        Objects.requireNonNull(arch, "arch");
+        Objects.requireNonNull(precision, "precision");
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads < 1: " + threads);
+        }
+        Path target = out.toAbsolutePath();
+        Path dir = target.getParent();
+        Files.createDirectories(dir);
+        Path tmp = dir.resolve("." + target.getFileName() + "." + ProcessHandle.current().pid() + "."
+                + TEMP_COUNTER.incrementAndGet() + ".tmp");
+        Files.newByteChannel(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE).close();
+        try {
+            SafetensorsWriter.write(arch.tensors(), precision, seed, metadata(arch, precision, seed), tmp, threads);
+            try {
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+        return out;
+    }
+
+    /**
+     * Returns the cached synthetic model for these parameters in {@link #cacheDirectory()}, writing it first if it
+     * is not there (or has the wrong size).
+     *
+     * @param arch      the architecture
+     * @param precision the element type of every tensor
+     * @param seed      the seed of the random weights
+     * @return the path of the complete file
+     * @throws IOException if writing fails
+     */
+    public static Path cached(Architecture arch, Precision precision, long seed) throws IOException {
+        return cached(arch, precision, seed, cacheDirectory());
+    }
+
+    /**
+     * As {@link #cached(Architecture, Precision, long)} with an explicit cache directory.
+     *
+     * @param arch      the architecture
+     * @param precision the element type of every tensor
+     * @param seed      the seed of the random weights
+     * @param directory the cache directory (created if missing)
+     * @return the path of the complete file
+     * @throws IOException if writing fails
+     */
+    public static Path cached(Architecture arch, Precision precision, long seed, Path directory) throws IOException {
+        Path file = directory.toAbsolutePath().resolve(fileName(arch, precision, seed));
+        long size = fileSize(arch, precision, seed);
+        if (hasSize(file, size)) {
+            return file;
+        }
+        Object jvmLock = LOCKS.computeIfAbsent(file, k -> new Object());
+        synchronized (jvmLock) {
+            if (hasSize(file, size)) {
+                return file;
+            }
+            Files.createDirectories(file.getParent());
+            Path lockFile = file.resolveSibling(file.getFileName() + ".lock");
+            try (FileChannel lc = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+                FileLock lock = lc.lock();
+                try {
+                    if (!hasSize(file, size)) {
+                        write(arch, precision, seed, file);
+                    }
+                } finally {
+                    lock.release();
+                }
+            }
+        }
+        return file;
+    }
+
+    private static boolean hasSize(Path file, long size) {
+        try {
+            return Files.isRegularFile(file) && Files.size(file) == size;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /**
+     * The cache directory: the system property {@value #CACHE_PROPERTY} if set, else the environment variable
+     * {@value #CACHE_ENV} if set, else {@code ~/.cache/sdjava/models}.
+     *
+     * @return the cache directory (not necessarily existing yet)
+     */
+    public static Path cacheDirectory() {
+        String dir = System.getProperty(CACHE_PROPERTY);
+        if (dir == null || dir.isBlank()) {
+            dir = System.getenv(CACHE_ENV);
+        }
+        if (dir == null || dir.isBlank()) {
+            return Path.of(System.getProperty("user.home"), ".cache", "sdjava", "models");
+        }
+        return Path.of(dir);
+    }
+
+    /**
+     * The cache file name for these parameters, e.g. {@code sd1-f16-s42-g1.safetensors}: lowercase, no spaces or
+     * colons, so it can be used as a LoRA name in a prompt ({@code <lora:sd1-lora-f16-s42-g1:1>}).
+     *
+     * @param arch      the architecture
+     * @param precision the element type
+     * @param seed      the seed
+     * @return the file name, with the {@code .safetensors} extension
+     */
+    public static String fileName(Architecture arch, Precision precision, long seed) {
+        return arch.fileStem() + "-" + precision.name().toLowerCase(Locale.ROOT) + "-s" + Long.toUnsignedString(seed)
+                + "-g" + GENERATOR_VERSION + ".safetensors";
+    }
+
+    /**
+     * The exact size in bytes of the file {@link #write} produces for these parameters.
+     *
+     * @param arch      the architecture
+     * @param precision the element type
+     * @param seed      the seed (it appears in the header's metadata)
+     * @return the file size in bytes
+     */
+    public static long fileSize(Architecture arch, Precision precision, long seed) {
+        return SafetensorsWriter.fileSize(arch.tensors(), precision, metadata(arch, precision, seed));
+    }
+
+    /** The {@code __metadata__} of the header (all values are strings, as safetensors requires). */
+    static Map<String, String> metadata(Architecture arch, Precision precision, long seed) {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("format", "pt");
+        m.put("sdjava.synthetic", "random weights, not a trained model");
+        m.put("sdjava.synthetic.architecture", arch.name());
+        m.put("sdjava.synthetic.precision", precision.name());
+        m.put("sdjava.synthetic.seed", Long.toUnsignedString(seed));
+        m.put("sdjava.synthetic.generator", Integer.toString(GENERATOR_VERSION));
+        return m;
+    }
+}

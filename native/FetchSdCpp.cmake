@@ -1,0 +1,48 @@
+# Fetches the pinned stable-diffusion.cpp tree from the PyPI sdist of
+# stable-diffusion-cpp-python (pip download), checks its sha256 and unpacks it.
+# In:  SDCPP_PYPI_VERSION, SDCPP_PYPI_SHA256 (from native/sdcpp.pin)
+# Out: SD_CPP_SOURCE_DIR (the vendored upstream tree)
+#
+# The verified sdist is kept in a content-addressed download cache
+# (~/.cache/sdjava/sdist by default) so a second build needs no network;
+# the cache holds only what matched the pinned sha256.
+
+set(SDJ_DOWNLOAD_CACHE "$ENV{HOME}/.cache/sdjava/sdist" CACHE PATH "Where verified sd.cpp sdists are kept")
+set(_name "stable_diffusion_cpp_python-${SDCPP_PYPI_VERSION}")
+set(_tarball "${SDJ_DOWNLOAD_CACHE}/${SDCPP_PYPI_SHA256}/${_name}.tar.gz")
+set(_unpacked "${CMAKE_BINARY_DIR}/sdcpp-src/${_name}")
+
+if(NOT EXISTS "${_tarball}")
+  find_package(Python3 COMPONENTS Interpreter REQUIRED)
+  set(_dl "${CMAKE_BINARY_DIR}/sdcpp-download")
+  file(REMOVE_RECURSE "${_dl}")
+  message(STATUS "sdjava: downloading stable-diffusion-cpp-python==${SDCPP_PYPI_VERSION} (sdist) with pip")
+  execute_process(
+    COMMAND "${Python3_EXECUTABLE}" -m pip download --no-deps --no-binary :all:
+            --disable-pip-version-check -q -d "${_dl}"
+            "stable-diffusion-cpp-python==${SDCPP_PYPI_VERSION}"
+    RESULT_VARIABLE _rc)
+  if(NOT _rc EQUAL 0 OR NOT EXISTS "${_dl}/${_name}.tar.gz")
+    message(FATAL_ERROR "sdjava: pip download of stable-diffusion-cpp-python==${SDCPP_PYPI_VERSION} failed (${_rc}). "
+      "Check network access to PyPI, or build from a local tree with -DSD_CPP_SOURCE_DIR=<dir> (Maven: -Dsd.cpp.source=<dir>).")
+  endif()
+  file(SHA256 "${_dl}/${_name}.tar.gz" _got)
+  if(NOT _got STREQUAL SDCPP_PYPI_SHA256)
+    message(FATAL_ERROR "sdjava: sha256 mismatch for ${_name}.tar.gz\n  expected ${SDCPP_PYPI_SHA256}\n  got      ${_got}\n"
+      "The file on PyPI is not the one pinned in native/sdcpp.pin.")
+  endif()
+  file(MAKE_DIRECTORY "${SDJ_DOWNLOAD_CACHE}/${SDCPP_PYPI_SHA256}")
+  file(RENAME "${_dl}/${_name}.tar.gz" "${_tarball}")
+endif()
+
+# Re-verify what comes out of the cache: it is outside the build tree.
+file(SHA256 "${_tarball}" _got)
+if(NOT _got STREQUAL SDCPP_PYPI_SHA256)
+  message(FATAL_ERROR "sdjava: cached ${_tarball} does not match the pinned sha256; delete it and rebuild.")
+endif()
+
+if(NOT EXISTS "${_unpacked}/vendor/stable-diffusion.cpp/include/stable-diffusion.h")
+  file(REMOVE_RECURSE "${CMAKE_BINARY_DIR}/sdcpp-src")
+  file(ARCHIVE_EXTRACT INPUT "${_tarball}" DESTINATION "${CMAKE_BINARY_DIR}/sdcpp-src")
+endif()
+set(SD_CPP_SOURCE_DIR "${_unpacked}/vendor/stable-diffusion.cpp")
