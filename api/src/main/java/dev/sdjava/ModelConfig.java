@@ -165,12 +165,12 @@ public final class ModelConfig {
 
     /** The thread count sd.cpp will use: the one set, or sd.cpp's default (physical cores). */
     public int threads() {
-        return threads != null ? threads : Defaults.CTX.threads;
+        return threads != null ? threads : Defaults.CTX.threads();
     }
 
     /** The RNG for the initial noise: the one set, or sd.cpp's default. */
     public RngType rng() {
-        return rng != null ? rng : NativeEnum.of(RngType.class, Defaults.CTX.rng);
+        return rng != null ? rng : NativeEnum.of(RngType.class, Defaults.CTX.rng());
     }
 
     /** The sampler RNG if set, or null (sd.cpp then uses {@link #rng()}). */

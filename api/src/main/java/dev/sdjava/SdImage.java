@@ -83,7 +83,7 @@ public final class SdImage {
         return pixels[(y * width + x) * channels + c] & 0xff;
     }
 
-    /** This image converted to {@code channels} bytes per pixel (grey uses the mean of R, G and B). */
+    /** This image converted to {@code channels} bytes per pixel (grey uses stb_image's luma weights, as upstream's CLI does). */
     public SdImage withChannels(int channels) {
         if (channels == this.channels) {
             return this;
@@ -125,6 +125,12 @@ public final class SdImage {
         if (w > MAX_SIDE || h > MAX_SIDE) {
             throw new IllegalArgumentException("image too large: " + w + "x" + h + " (max " + MAX_SIDE + " per side)");
         }
+        if (channels == 1 && image.getType() == BufferedImage.TYPE_BYTE_GRAY) {
+            // getRGB would pass grey through a colour-space conversion and change the values.
+            byte[] grey = new byte[w * h];
+            image.getRaster().getDataElements(0, 0, w, h, grey);
+            return new SdImage(w, h, 1, grey, true);
+        }
         int[] argb = image.getRGB(0, 0, w, h, null, 0, w);
         byte[] out = new byte[w * h * channels];
         for (int i = 0, p = 0; i < argb.length; i++, p += channels) {
@@ -133,7 +139,7 @@ public final class SdImage {
             int g = c >>> 8 & 0xff;
             int b = c & 0xff;
             if (channels == 1) {
-                out[p] = (byte) ((r + g + b) / 3);
+                out[p] = (byte) ((r * 77 + g * 150 + b * 29) >> 8); // stb_image's luma, as upstream's CLI
             } else {
                 out[p] = (byte) r;
                 out[p + 1] = (byte) g;

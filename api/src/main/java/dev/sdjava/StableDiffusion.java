@@ -319,6 +319,21 @@ public final class StableDiffusion implements AutoCloseable {
 
     // ---- library-wide functions ----
 
+    /**
+     * The header declares these two without a prototype ({@code f()}), which jextract (and so
+     * our generator) binds as variadic: one invoker each, made once.
+     */
+    private static final class NoPrototype {
+        static final SdCpp.sd_get_system_info SYSTEM_INFO;
+        static final SdCpp.sd_get_num_physical_cores PHYSICAL_CORES;
+
+        static {
+            NativeLoader.load();
+            SYSTEM_INFO = SdCpp.sd_get_system_info.makeInvoker();
+            PHYSICAL_CORES = SdCpp.sd_get_num_physical_cores.makeInvoker();
+        }
+    }
+
     /** sd.cpp's version string ({@code sd_version()}). */
     public static String version() {
         NativeLoader.load();
@@ -334,13 +349,13 @@ public final class StableDiffusion implements AutoCloseable {
     /** sd.cpp's description of the CPU features and backend ({@code sd_get_system_info()}). */
     public static String systemInfo() {
         NativeLoader.load();
-        return Native.string(SdCpp.sd_get_system_info());
+        return Native.string(NoPrototype.SYSTEM_INFO.apply());
     }
 
     /** The number of physical CPU cores sd.cpp sees (its default thread count). */
     public static int physicalCores() {
         NativeLoader.load();
-        return SdCpp.sd_get_num_physical_cores();
+        return NoPrototype.PHYSICAL_CORES.apply();
     }
 
     /**

@@ -15,30 +15,31 @@ public enum Architecture {
      * A full Stable Diffusion 1.x checkpoint in the original (LDM) naming: the UNet under
      * {@code model.diffusion_model.}, the CLIP ViT-L/14 text encoder under
      * {@code cond_stage_model.transformer.text_model.} and the KL autoencoder under {@code first_stage_model.}.
-     * 1130 tensors, about 1066 million parameters (2.1 GB in F16). sd.cpp detects it as "SD 1.x". Load it with
-     * {@code --model}.
+     * 1130 tensors, 1,066,235,307 parameters (the same as the real v1.5 checkpoint; 2.1 GB in F16). sd.cpp detects
+     * it as "SD 1.x". Load it with {@code --model}.
      */
     SD1("sd1", "Stable Diffusion 1.x checkpoint (UNet + CLIP ViT-L/14 text encoder + KL VAE)"),
 
     /**
      * As {@link #SD1} with the reduced UNet that sd.cpp detects as "SD 1.x Tiny UNet" (BK-SDM-Tiny style: no
-     * middle block, one residual block per level, three levels): about 576 million parameters. The text encoder and
-     * VAE are the full ones. Load it with {@code --model}.
+     * middle block, one residual block per level, three levels): 802 tensors, about 530 million parameters (1.06 GB
+     * in F16). The text encoder and VAE are the full ones. Load it with {@code --model}.
      */
     SD1_TINY("sd1-tiny", "SD 1.x with the tiny UNet (VERSION_SD1_TINY_UNET) + CLIP ViT-L/14 + KL VAE"),
 
     /**
-     * The smallest UNet pipeline sd.cpp accepts: the SDXS-512 layout (sd.cpp's "SDXS" version: the tiny UNet
-     * without full-resolution attention), the CLIP ViT-L/14 text encoder and a tiny autoencoder (TAESD layout under
-     * {@code first_stage_model.}), which sd.cpp always uses for this version. About 443 million parameters. Load it
-     * with {@code --model}; no {@code --taesd} is needed.
+     * The smallest text-to-image pipeline sd.cpp accepts for the UNet family: the SDXS-512 layout (sd.cpp's
+     * "SDXS (512-DS)" version: the tiny UNet without full-resolution attention), the CLIP ViT-L/14 text encoder
+     * and a tiny autoencoder (TAESD layout under {@code first_stage_model.}), which sd.cpp always uses for this
+     * version: 610 tensors, about 441 million parameters (0.88 GB in F16). Load it with {@code --model}; no
+     * {@code --taesd} is needed.
      */
     SDXS("sdxs", "SDXS-512 layout: tiny UNet + CLIP ViT-L/14 + built-in tiny autoencoder"),
 
     /**
      * A tiny autoencoder for SD 1.x latents in the layout of madebyollin's TAESD ({@code decoder.layers.*},
-     * {@code encoder.layers.*}): about 2.4 million parameters. Pass it with {@code --taesd} next to an SD 1.x model
-     * (which then needs no {@code first_stage_model.} tensors of its own).
+     * {@code encoder.layers.*}): 134 tensors, about 2.4 million parameters. Pass it with {@code --taesd} next to an
+     * SD 1.x model, whose own {@code first_stage_model.} tensors are then ignored.
      */
     TAESD("taesd", "tiny autoencoder (TAESD) for SD 1.x latents"),
 
@@ -46,23 +47,25 @@ public enum Architecture {
      * A rank-4 LoRA for {@link #SD1} in the kohya-ss naming ({@code lora_unet_*}, {@code lora_te_*} with
      * {@code .lora_down.weight}, {@code .lora_up.weight} and {@code .alpha} = rank, so its scale is 1): every
      * attention block of the UNet (projections, attention and feed-forward layers) and every attention and MLP layer
-     * of the text encoder, 264 modules. Put it in the {@code --lora-model-dir} and name it in the prompt as
-     * {@code <lora:FILE_NAME_WITHOUT_EXTENSION:1>}; it changes the picture noticeably.
+     * of the text encoder: 264 modules, 792 tensors, about 2.4 million parameters. Put it in the
+     * {@code --lora-model-dir} and name it in the prompt as {@code <lora:FILE_NAME_WITHOUT_EXTENSION:1>}; sd.cpp
+     * applies all 792 tensors and the picture changes noticeably.
      */
     SD1_LORA("sd1-lora", "rank-4 LoRA (kohya-ss naming) for the SD 1.x UNet and text encoder"),
 
     /**
      * A ControlNet for SD 1.x in the original naming ({@code control_model.*}: the UNet's encoder half, the hint
      * encoder, zero convolutions, which here are random rather than zero, so the control image changes the
-     * result): about 361 million parameters. Pass it with {@code --control-net} and a {@code --control-image}.
+     * result): 340 tensors, about 361 million parameters. Pass it with {@code --control-net} and a
+     * {@code --control-image}.
      */
     SD1_CONTROLNET("sd1-controlnet", "ControlNet for SD 1.x (control_model.* naming)"),
 
     /**
      * A 4x ESRGAN upscaler in the BasicSR RRDBNet naming ({@code conv_first}, {@code body.N.rdbK.convM},
      * {@code conv_body}, {@code conv_up1}, {@code conv_up2}, {@code conv_hr}, {@code conv_last}) with a single RRDB
-     * block (sd.cpp infers the block count and the scale from the tensor names): about 0.97 million parameters.
-     * Pass it with {@code --upscale-model}.
+     * block (sd.cpp infers the block count and the scale from the tensor names): 42 tensors, about 0.87 million
+     * parameters. Pass it with {@code --upscale-model}.
      */
     ESRGAN("esrgan-x4", "4x ESRGAN upscaler (RRDBNet, 1 block)");
 
@@ -75,17 +78,17 @@ public enum Architecture {
         this.description = description;
     }
 
-    /** @return a short lowercase name used in file names, e.g. {@code "sd1"} */
+    /** Returns a short lowercase name used in file names, e.g. {@code "sd1"}. */
     public String fileStem() {
         return fileStem;
     }
 
-    /** @return a one-line description */
+    /** Returns a one-line description. */
     public String description() {
         return description;
     }
 
-    /** @return the tensors of this architecture, in file order (unmodifiable, computed once) */
+    /** Returns the tensors of this architecture, in file order (unmodifiable, computed once). */
     public List<TensorSpec> tensors() {
         List<TensorSpec> t = tensors;
         if (t == null) {
@@ -95,12 +98,12 @@ public enum Architecture {
         return t;
     }
 
-    /** @return the number of tensors */
+    /** Returns the number of tensors. */
     public int tensorCount() {
         return tensors().size();
     }
 
-    /** @return the number of parameters (elements over all tensors) */
+    /** Returns the number of parameters (elements over all tensors). */
     public long parameterCount() {
         long n = 0;
         for (TensorSpec t : tensors()) {

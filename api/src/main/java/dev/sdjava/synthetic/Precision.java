@@ -24,12 +24,12 @@ public enum Precision {
         this.bytes = bytes;
     }
 
-    /** @return the dtype string of the safetensors header, e.g. {@code "F16"} */
+    /** Returns the dtype string of the safetensors header, e.g. {@code "F16"}. */
     public String safetensorsDtype() {
         return dtype;
     }
 
-    /** @return the size of one element in bytes */
+    /** Returns the size of one element in bytes. */
     public int bytesPerElement() {
         return bytes;
     }

@@ -55,7 +55,8 @@ final class SafetensorsWriter {
                 json.append(',');
             }
             long end = offset + t.elementCount() * precision.bytesPerElement();
-            quote(json, t.name()).append(":{\"dtype\":\"").append(precision.safetensorsDtype()).append("\",\"shape\":[");
+            quote(json, t.name()).append(":{\"dtype\":\"").append(precision.safetensorsDtype())
+                    .append("\",\"shape\":[");
             long[] shape = t.shape();
             for (int i = 0; i < shape.length; i++) {
                 if (i > 0) {
@@ -97,7 +98,7 @@ final class SafetensorsWriter {
         return sb.append('"');
     }
 
-    /** @return the size of the whole file */
+    /** Returns the size of the whole file. */
     static long fileSize(List<TensorSpec> tensors, Precision precision, Map<String, String> metadata) {
         long data = 0;
         for (TensorSpec t : tensors) {

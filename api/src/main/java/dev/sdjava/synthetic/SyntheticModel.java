@@ -25,11 +25,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * <ul>
  *   <li>Weights of linear layers, convolutions and embeddings are random with mean 0 and standard deviation
  *       {@code gain / sqrt(fan_in)}, where {@code fan_in} is the product of all dimensions but the first (the input
- *       features times the kernel size) and the gain is 0.5 (1.0 for the tiny autoencoder and the upscaler, which
- *       have no normalization to keep activations from fading). The values are an Irwin-Hall approximation of a
- *       normal distribution (the centered sum of four uniform 16-bit numbers), bounded by 3.47 standard deviations,
- *       so activations stay finite in half precision.</li>
- *   <li>Scales of group and layer normalizations are 1, all biases are 0, LoRA {@code alpha}s equal the rank.</li>
+ *       features times the kernel size) and the gain is 0.5; the networks without normalization layers get the
+ *       gains that keep their outputs in range, found by running them in sd.cpp: 0.65 for the tiny autoencoder,
+ *       0.85 for the upscaler and 2.0 for the ControlNet's hint encoder (at 0.5 the control image would have no
+ *       effect). The values are an Irwin-Hall approximation of a normal distribution (the centered sum of four
+ *       uniform 16-bit numbers), bounded by sqrt(12) = 3.46 standard deviations, so activations stay finite in half
+ *       precision.</li>
+ *   <li>Scales of group and layer normalizations are 1, biases are 0, LoRA {@code alpha}s equal the rank. The
+ *       last bias of the two networks whose output is a picture in [0, 1] (the tiny autoencoder's decoder and the
+ *       upscaler) is 0.5, so their pictures are centered on gray instead of half black.</li>
  *   <li>Every element is a pure function of (seed, tensor name, element index), computed with splitmix64 in integer
  *       arithmetic: the same (architecture, precision, seed) gives a byte-identical file on every machine and JVM,
  *       whatever the number of threads, as long as {@link #GENERATOR_VERSION} is the same.</li>
@@ -37,14 +41,17 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <h2>Writing</h2>
  * {@link #write} streams the tensors to disk in parallel, one 1 Mi-element buffer per thread (4 MiB at most), so heap
- * use stays small however big the model; the 2.1 GB {@link Architecture#SD1} file in F16 takes seconds on a few cores.
+ * use stays small however big the model: the 2.1 GB {@link Architecture#SD1} file in F16 takes about 6 seconds on
+ * 2 cores with a 256 MB heap (4.3 GB in F32: about 8 seconds).
  * Files are written to a temporary file next to the target and renamed into place, so no reader sees a partial
  * file.
  *
  * <h2>Cache</h2>
  * {@link #cached} keeps one file per (architecture, precision, seed, generator version) in a cache directory (see
  * {@link #cacheDirectory()}), named by {@link #fileName}, and writes it on first use. Concurrent threads and JVMs
- * wait for one writer (a lock file next to the model) instead of writing the same file twice.
+ * wait for one writer (an empty {@code .lock} file left next to the model) instead of writing the same file twice.
+ * A cached file is reused when it has the expected size; a file of another size (an interrupted copy, say) is
+ * written again.
  *
  * <p>All methods are thread-safe.
  */

@@ -16,12 +16,23 @@ import java.util.Set;
 final class Tables {
     /** The default gain: random weights get a standard deviation of {@code gain / sqrt(fan_in)}. */
     static final double DEFAULT_GAIN = 0.5;
+    /**
+     * The gain of the tiny autoencoder (ReLU, no normalization): 0.65 keeps decoded pixels well inside [0, 1]
+     * without fading to a flat color (measured with sd-cli: 0.5 gives a nearly flat image, 0.85 saturates).
+     */
+    static final double TAESD_GAIN = 0.65;
+    /** The gain of the ESRGAN upscaler (leaky ReLU, no normalization), chosen the same way. */
+    static final double ESRGAN_GAIN = 0.85;
+    /**
+     * The gain of the ControlNet hint encoder (eight convolutions with SiLU): at 0.5 the hint vanishes and the
+     * control image has no effect; at 2.0 different control images give clearly different pictures.
+     */
+    static final double HINT_GAIN = 2.0;
 
     // SD 1.x hyper-parameters (fixed in sd.cpp: UnetModelBlock, CLIPTextModel, AutoEncoderKLModel).
     private static final int MODEL_CHANNELS = 320;
     private static final int TIME_EMBED_DIM = MODEL_CHANNELS * 4;
     private static final int CONTEXT_DIM = 768;
-    private static final int UNET_HEADS = 8;
     private static final int CLIP_LAYERS = 12;
     private static final int CLIP_HIDDEN = 768;
     private static final int CLIP_INTERMEDIATE = 3072;
@@ -55,17 +66,17 @@ final class Tables {
             case SDXS -> {
                 t.unet("model.diffusion_model.", UnetKind.SDXS);
                 t.clipText("cond_stage_model.transformer.text_model.");
-                t.gain = 1.0;
+                t.gain = TAESD_GAIN;
                 t.taesd("first_stage_model.");
             }
             case TAESD -> {
-                t.gain = 1.0;
+                t.gain = TAESD_GAIN;
                 t.taesd("");
             }
             case SD1_LORA -> t.lora();
             case SD1_CONTROLNET -> t.controlNet("control_model.");
             case ESRGAN -> {
-                t.gain = 1.0;
+                t.gain = ESRGAN_GAIN;
                 t.esrgan();
             }
         }
@@ -92,6 +103,18 @@ final class Tables {
 
     private void constant(String name, double value, long... shape) {
         add(name, 0, value, shape);
+    }
+
+    /** Makes an existing tensor constant {@code value} (used to center the output of image decoders). */
+    private void setConstant(String name, double value) {
+        for (int i = 0; i < list.size(); i++) {
+            TensorSpec t = list.get(i);
+            if (t.name().equals(name)) {
+                list.set(i, new TensorSpec(name, t.shape(), 0, value));
+                return;
+            }
+        }
+        throw new IllegalStateException("no tensor " + name);
     }
 
     /** nn.Linear: weight [out, in], bias [out] (zero). */
@@ -268,9 +291,12 @@ final class Tables {
     private void controlNet(String p) {
         unetInput(p, UnetKind.SD1, true);
         int[] hint = {3, 16, 16, 32, 32, 96, 96, 256, MODEL_CHANNELS};
+        double saved = gain;
+        gain = HINT_GAIN;
         for (int i = 0; i < 8; i++) {
             conv(p + "input_hint_block." + (2 * i) + ".", hint[i], hint[i + 1], 3, true);
         }
+        gain = saved;
         int ch = 4 * MODEL_CHANNELS;
         resBlock(p + "middle_block.0.", ch, ch);
         spatialTransformer(p + "middle_block.1.", ch);
@@ -361,7 +387,7 @@ final class Tables {
         conv(p + "post_quant_conv.", 4, 4, 1, true);
     }
 
-    // ---------------------------------------------------------------- TAESD (tae.hpp, diffusers AutoencoderTiny naming)
+    // ------------------------------------------------------------ TAESD (tae.hpp, diffusers AutoencoderTiny naming)
 
     private void taeBlock(String p, int ch) {
         conv(p + "conv.0.", ch, ch, 3, true);
@@ -385,6 +411,7 @@ final class Tables {
         }
         taeBlock(d + i++ + ".", ch);
         conv(d + i + ".", ch, 3, 3, true);
+        setConstant(d + i + ".bias", 0.5); // outputs are pixels in [0, 1]: center them
         // encoder.layers: conv, block, then 3 x (strided conv, 3 blocks), conv
         String e = p + "encoder.layers.";
         i = 0;
@@ -399,7 +426,7 @@ final class Tables {
         conv(e + i + ".", ch, 4, 3, true);
     }
 
-    // ---------------------------------------------------------------- LoRA (kohya-ss naming, lora.hpp + name_conversion.cpp)
+    // --------------------------------------------------------- LoRA (kohya-ss naming, lora.hpp, name_conversion.cpp)
 
     private void loraModule(String module, int in, int out, boolean conv1x1) {
         if (conv1x1) {
@@ -476,5 +503,6 @@ final class Tables {
         conv("conv_up2.", ESRGAN_FEAT, ESRGAN_FEAT, 3, true);
         conv("conv_hr.", ESRGAN_FEAT, ESRGAN_FEAT, 3, true);
         conv("conv_last.", ESRGAN_FEAT, 3, 3, true);
+        setConstant("conv_last.bias", 0.5); // outputs are pixels in [0, 1]: center them
     }
 }

@@ -32,13 +32,13 @@ public record TensorSpec(String name, long[] shape, double std, double constant)
         }
     }
 
-    /** @return a copy of the shape, outermost dimension first */
+    /** Returns a copy of the shape, outermost dimension first. */
     @Override
     public long[] shape() {
         return shape.clone();
     }
 
-    /** @return the number of elements (1 for a scalar) */
+    /** Returns the number of elements (1 for a scalar). */
     public long elementCount() {
         long n = 1;
         for (long d : shape) {
@@ -47,7 +47,7 @@ public record TensorSpec(String name, long[] shape, double std, double constant)
         return n;
     }
 
-    /** @return whether the values are random rather than constant */
+    /** Returns whether the values are random rather than constant. */
     public boolean isRandom() {
         return std > 0;
     }

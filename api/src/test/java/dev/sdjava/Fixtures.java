@@ -1,0 +1,130 @@
+package dev.sdjava;
+
+import dev.sdjava.synthetic.Architecture;
+import dev.sdjava.synthetic.Precision;
+import dev.sdjava.synthetic.SyntheticModel;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Shared test fixtures: the synthetic models (cached outside target/ by content key), the
+ * upstream CLI built from the same tree, and one shared SD1 context for read-only tests.
+ */
+public final class Fixtures {
+    /** Threads for every job in tests, Java and CLI alike (parity needs the same count). */
+    public static final int THREADS = 2;
+    public static final long MODEL_SEED = 42;
+    private static StableDiffusion shared;
+
+    private Fixtures() {
+    }
+
+    /** The native build directory Maven used (set by surefire). */
+    public static Path nativeDir() {
+        String d = System.getProperty("sdjava.test.nativeDir");
+        if (d == null) {
+            throw new IllegalStateException("system property sdjava.test.nativeDir is not set (run the tests through Maven)");
+        }
+        return Path.of(d);
+    }
+
+    /** Upstream's CLI, built from the same sd.cpp tree as the library. */
+    public static Path sdCli() {
+        return nativeDir().resolve("bin").resolve("sd-cli");
+    }
+
+    /** A synthetic model of {@code arch} in f16, written once and cached. */
+    public static Path model(Architecture arch) {
+        try {
+            return SyntheticModel.cached(arch, Precision.F16, MODEL_SEED);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The synthetic SD1.x checkpoint. */
+    public static Path sd1() {
+        return model(Architecture.SD1);
+    }
+
+    /** The SD1 checkpoint converted to GGUF with {@code type}, cached next to it. */
+    public static synchronized Path sd1Gguf(WeightType type) {
+        Path src = sd1();
+        Path out = src.resolveSibling(src.getFileName().toString().replace(".safetensors", "") + "-" + type.sdName() + ".gguf");
+        if (!Files.isRegularFile(out)) {
+            Path tmp = out.resolveSibling(out.getFileName() + ".tmp-" + ProcessHandle.current().pid() + ".gguf");
+            StableDiffusion.convert(src, null, tmp, type, null);
+            try {
+                Files.move(tmp, out, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return out;
+    }
+
+    /** A configuration for {@code model} with the test thread count. */
+    public static ModelConfig.Builder config(Path model) {
+        return ModelConfig.builder().model(model).threads(THREADS);
+    }
+
+    /** One SD1 context shared by tests that only generate (never close it). */
+    public static synchronized StableDiffusion sharedSd1() {
+        if (shared == null) {
+            shared = StableDiffusion.load(config(sd1()).build());
+            Runtime.getRuntime().addShutdownHook(new Thread(shared::close));
+        }
+        return shared;
+    }
+
+    /** A small, fast request on the SD1 model. */
+    public static GenerationRequest.Builder small(String prompt) {
+        return GenerationRequest.builder(prompt).size(64, 64).steps(2).seed(7);
+    }
+
+    /** Runs upstream's CLI and returns the images it wrote (out_0.png, out_1.png, ...). */
+    public static List<SdImage> runCli(Path workDir, List<String> args, int expectedImages) {
+        try {
+            Files.createDirectories(workDir);
+            List<String> cmd = new ArrayList<>();
+            cmd.add(sdCli().toString());
+            cmd.addAll(args);
+            cmd.add("-o");
+            cmd.add(workDir.resolve("out_%d.png").toString());
+            Path log = workDir.resolve("sd-cli.log");
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            if (!p.waitFor(600, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new AssertionError("sd-cli timed out: " + cmd);
+            }
+            if (p.exitValue() != 0) {
+                throw new AssertionError("sd-cli failed (" + p.exitValue() + "): " + cmd + "\n" + tail(log));
+            }
+            List<SdImage> out = new ArrayList<>();
+            for (int i = 0; i < expectedImages; i++) {
+                Path f = workDir.resolve("out_" + i + ".png");
+                if (!Files.isRegularFile(f)) {
+                    throw new AssertionError("sd-cli wrote no " + f + "\n" + tail(log));
+                }
+                out.add(SdImage.read(f, 3));
+            }
+            return out;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    private static String tail(Path log) throws IOException {
+        List<String> lines = Files.readAllLines(log);
+        return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
+    }
+}

@@ -1,0 +1,193 @@
+package dev.sdjava;
+
+import dev.sdjava.synthetic.Architecture;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The correctness oracle: the same job through the Java API and through upstream's sd-cli
+ * (built from the same tree; same model file, parameters, seed and threads) must give exactly
+ * the same pixels.
+ */
+class ParityTest {
+    @TempDir
+    static Path tmp;
+
+    /** Contexts per model configuration, loaded once for all cases that share them. */
+    private static final Map<String, StableDiffusion> CONTEXTS = new HashMap<>();
+
+    @AfterAll
+    static void closeContexts() {
+        CONTEXTS.values().forEach(StableDiffusion::close);
+    }
+
+    /** One job: a name, the model switches (Java and CLI) and the request. */
+    record Case(String name, Path model, Path taesd, List<Lora> loras, GenerationRequest request) {
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    static Case txt(String name, GenerationRequest.Builder b) {
+        return new Case(name, Fixtures.sd1(), null, List.of(), b.build());
+    }
+
+    static Stream<Case> cases() {
+        List<Case> c = new ArrayList<>();
+        for (SamplingMethod m : List.of(SamplingMethod.EULER, SamplingMethod.EULER_A, SamplingMethod.HEUN,
+                SamplingMethod.DPMPP_2M, SamplingMethod.LCM)) {
+            c.add(txt("sampler " + m, Fixtures.small("a red fox").samplingMethod(m)));
+        }
+        for (Scheduler s : List.of(Scheduler.KARRAS, Scheduler.EXPONENTIAL, Scheduler.SGM_UNIFORM)) {
+            c.add(txt("scheduler " + s, Fixtures.small("a red fox").samplingMethod(SamplingMethod.EULER).scheduler(s)));
+        }
+        c.add(txt("cfg 1", Fixtures.small("a red fox").cfgScale(1f)));
+        c.add(txt("cfg 7 + negative prompt", Fixtures.small("a red fox").cfgScale(7f).negativePrompt("blurry, dark")));
+        c.add(txt("batch 2", Fixtures.small("a red fox").batchCount(2)));
+        c.add(txt("clip skip 2", Fixtures.small("a red fox").clipSkip(2)));
+        c.add(txt("non-square 96x64", Fixtures.small("a red fox").size(96, 64)));
+        SdImage init = gradient(64, 64);
+        c.add(txt("img2img strength 0.6", Fixtures.small("a red fox").initImage(init).strength(0.6f)));
+        c.add(txt("inpaint", Fixtures.small("a red fox").initImage(init).mask(halfMask(64, 64)).strength(1f)));
+        c.add(new Case("taesd", Fixtures.sd1(), Fixtures.model(Architecture.TAESD), List.of(), Fixtures.small("a red fox").build()));
+        Path lora = Fixtures.model(Architecture.SD1_LORA);
+        c.add(new Case("lora", Fixtures.sd1(), null, List.of(Lora.of(lora, 1f)), Fixtures.small("a red fox").lora(Lora.of(lora, 1f)).build()));
+        c.add(new Case("gguf q8_0", Fixtures.sd1Gguf(WeightType.Q8_0), null, List.of(), Fixtures.small("a red fox").build()));
+        c.add(new Case("gguf q4_0", Fixtures.sd1Gguf(WeightType.Q4_0), null, List.of(), Fixtures.small("a red fox").build()));
+        return c.stream();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void javaMatchesUpstreamCli(Case k) throws Exception {
+        StableDiffusion sd = context(k);
+        List<GeneratedImage> java = sd.generate(k.request());
+        Path dir = Files.createTempDirectory(tmp, k.name().replaceAll("\\W+", "_"));
+        List<SdImage> cli = Fixtures.runCli(dir, cliArgs(k, sd, dir), k.request().batchCount());
+        assertEquals(cli.size(), java.size());
+        for (int i = 0; i < cli.size(); i++) {
+            SdImage j = java.get(i).image();
+            assertEquals(cli.get(i).width(), j.width(), "width");
+            assertEquals(cli.get(i).height(), j.height(), "height");
+            assertArrayEquals(cli.get(i).pixels(), j.pixels(), k.name() + ": image " + i + " differs from sd-cli's");
+            assertTrue(distinctValues(j) > 16, "image should not be flat");
+        }
+    }
+
+    @Test
+    void reportedSeedReproducesTheImage() {
+        StableDiffusion sd = Fixtures.sharedSd1();
+        GenerationRequest random = GenerationRequest.builder("a red fox").size(64, 64).steps(2).build();
+        GeneratedImage first = sd.generate(random).getFirst();
+        GeneratedImage again = sd.generate(random.toBuilder().seed(first.seed()).build()).getFirst();
+        assertEquals(first.image(), again.image(), "the reported seed must reproduce the image");
+        GeneratedImage other = sd.generate(random.toBuilder().seed(first.seed() + 1).build()).getFirst();
+        assertNotEquals(first.image(), other.image(), "a different seed should give a different image");
+    }
+
+    private static StableDiffusion context(Case k) {
+        String key = k.model() + "|" + k.taesd();
+        synchronized (CONTEXTS) {
+            return CONTEXTS.computeIfAbsent(key, x -> {
+                ModelConfig.Builder b = Fixtures.config(k.model());
+                if (k.taesd() != null) {
+                    b.taesd(k.taesd());
+                }
+                return StableDiffusion.load(b.build());
+            });
+        }
+    }
+
+    /** Upstream CLI flags for the same job. */
+    private static List<String> cliArgs(Case k, StableDiffusion sd, Path dir) throws Exception {
+        GenerationRequest r = k.request();
+        List<String> a = new ArrayList<>(List.of("-m", k.model().toString(), "-t", String.valueOf(Fixtures.THREADS),
+                "-W", String.valueOf(r.width()), "-H", String.valueOf(r.height()), "--steps", String.valueOf(r.steps()),
+                "--cfg-scale", String.valueOf(r.cfgScale()), "-s", String.valueOf(r.seed()),
+                "-b", String.valueOf(r.batchCount()), "--clip-skip", String.valueOf(r.clipSkip())));
+        String prompt = r.prompt();
+        if (!k.loras().isEmpty()) {
+            Lora l = k.loras().getFirst();
+            a.addAll(List.of("--lora-model-dir", l.path().getParent().toString()));
+            String stem = l.path().getFileName().toString().replaceFirst("\\.safetensors$", "");
+            prompt = prompt + "<lora:" + stem + ":" + String.format(Locale.ROOT, "%s", l.multiplier()) + ">";
+        }
+        a.addAll(List.of("-p", prompt));
+        if (!r.negativePrompt().isEmpty()) {
+            a.addAll(List.of("-n", r.negativePrompt()));
+        }
+        if (r.samplingMethod() != null) {
+            a.addAll(List.of("--sampling-method", r.samplingMethod().sdName()));
+        }
+        if (r.scheduler() != null) {
+            a.addAll(List.of("--scheduler", r.scheduler().sdName()));
+        }
+        if (k.taesd() != null) {
+            a.addAll(List.of("--taesd", k.taesd().toString()));
+        }
+        if (r.initImage() != null) {
+            Path init = dir.resolve("init.png");
+            r.initImage().writePng(init);
+            a.addAll(List.of("-i", init.toString(), "--strength", String.valueOf(r.strength())));
+        }
+        if (r.mask() != null) {
+            Path mask = dir.resolve("mask.png");
+            r.mask().writePng(mask);
+            a.addAll(List.of("--mask", mask.toString()));
+        }
+        return a;
+    }
+
+    static SdImage gradient(int w, int h) {
+        byte[] px = new byte[w * h * 3];
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                int i = (y * w + x) * 3;
+                px[i] = (byte) (x * 255 / (w - 1));
+                px[i + 1] = (byte) (y * 255 / (h - 1));
+                px[i + 2] = (byte) ((x + y) * 127 / (w + h - 2));
+            }
+        }
+        return new SdImage(w, h, 3, px);
+    }
+
+    static SdImage halfMask(int w, int h) {
+        byte[] px = new byte[w * h];
+        for (int y = 0; y < h; y++) {
+            for (int x = w / 2; x < w; x++) {
+                px[y * w + x] = (byte) 255;
+            }
+        }
+        return new SdImage(w, h, 1, px);
+    }
+
+    static int distinctValues(SdImage img) {
+        boolean[] seen = new boolean[256];
+        int n = 0;
+        for (byte b : img.pixels()) {
+            if (!seen[b & 0xff]) {
+                seen[b & 0xff] = true;
+                n++;
+            }
+        }
+        return n;
+    }
+}

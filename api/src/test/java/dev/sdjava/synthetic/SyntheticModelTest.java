@@ -1,0 +1,303 @@
+package dev.sdjava.synthetic;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** Fast tests of the synthetic model writer; nothing here needs the native library or writes a big file. */
+class SyntheticModelTest {
+
+    @TempDir
+    Path tmp;
+
+    /** The header of every architecture is valid safetensors JSON with contiguous, correctly sized tensors. */
+    @ParameterizedTest
+    @EnumSource(Architecture.class)
+    void headerParses(Architecture arch) {
+        for (Precision p : Precision.values()) {
+            byte[] bytes = SafetensorsWriter.header(arch.tensors(), p, SyntheticModel.metadata(arch, p, 42));
+            assertEquals(0, bytes.length % 8, "header padded to 8 bytes");
+            long n = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).getLong();
+            assertEquals(bytes.length - 8, n);
+            SafetensorsReader.Header h = SafetensorsReader.parse(Arrays.copyOfRange(bytes, 8, bytes.length));
+            assertEquals(arch.name(), h.metadata().get("sdjava.synthetic.architecture"));
+            assertEquals(arch.tensorCount(), h.entries().size());
+            long offset = 0;
+            long params = 0;
+            for (int i = 0; i < h.entries().size(); i++) {
+                SafetensorsReader.Entry e = h.entries().get(i);
+                TensorSpec t = arch.tensors().get(i);
+                assertEquals(t.name(), e.name());
+                assertArrayEquals(t.shape(), e.shape());
+                assertEquals(p.safetensorsDtype(), e.dtype());
+                assertEquals(offset, e.begin(), e.name());
+                assertEquals(t.elementCount() * p.bytesPerElement(), e.end() - e.begin(), e.name());
+                offset = e.end();
+                params += t.elementCount();
+            }
+            assertEquals(arch.parameterCount(), params);
+            assertEquals(SyntheticModel.fileSize(arch, p, 42), bytes.length + offset);
+        }
+    }
+
+    @Test
+    void sd1MatchesTheRealCheckpoint() {
+        Architecture a = Architecture.SD1;
+        assertEquals(1130, a.tensorCount());
+        // v1-5-pruned-emaonly: UNet 859,520,964 + CLIP 123,060,480 + VAE 83,653,863
+        assertEquals(1_066_235_307L, a.parameterCount());
+        assertEquals(686, count(a, "model.diffusion_model."));
+        assertEquals(196, count(a, "cond_stage_model.transformer.text_model."));
+        assertEquals(248, count(a, "first_stage_model."));
+        assertEquals(859_520_964L, params(a, "model.diffusion_model."));
+        assertEquals(123_060_480L, params(a, "cond_stage_model."));
+        assertEquals(83_653_863L, params(a, "first_stage_model."));
+        assertShape(a, "cond_stage_model.transformer.text_model.embeddings.token_embedding.weight", 49408, 768);
+        assertShape(a, "model.diffusion_model.input_blocks.0.0.weight", 320, 4, 3, 3);
+        assertShape(a, "model.diffusion_model.middle_block.1.proj_in.weight", 1280, 1280, 1, 1);
+        assertShape(a, "model.diffusion_model.output_blocks.11.1.transformer_blocks.0.attn2.to_k.weight", 320, 768);
+        assertShape(a, "model.diffusion_model.output_blocks.8.2.conv.weight", 640, 640, 3, 3);
+        assertShape(a, "first_stage_model.decoder.conv_in.weight", 512, 4, 3, 3);
+        assertShape(a, "first_stage_model.decoder.mid.attn_1.q.weight", 512, 512, 1, 1);
+        assertTrue(SyntheticModel.fileSize(a, Precision.F16, 42) > 2_132_000_000L);
+    }
+
+    /** The tensors sd.cpp's version detection (model.cpp get_sd_version) looks at. */
+    @Test
+    void variantsAreDetectableAsTheirVersion() {
+        assertTrue(has(Architecture.SD1, "model.diffusion_model.middle_block.1.norm.weight"));
+        assertFalse(has(Architecture.SD1_TINY, "model.diffusion_model.middle_block.1.norm.weight"));
+        assertTrue(has(Architecture.SD1_TINY, "model.diffusion_model.output_blocks.7.1.norm.weight"));
+        assertFalse(has(Architecture.SDXS, "model.diffusion_model.middle_block.0.in_layers.0.weight"));
+        assertEquals(0, count(Architecture.SDXS, "model.diffusion_model.output_blocks.7.1"));
+        assertTrue(has(Architecture.SDXS, "first_stage_model.decoder.layers.18.weight"));
+        assertEquals(count(Architecture.TAESD, ""), count(Architecture.SDXS, "first_stage_model."));
+        assertEquals(340, Architecture.SD1_CONTROLNET.tensorCount());
+        assertEquals(264 * 3, Architecture.SD1_LORA.tensorCount());
+        assertTrue(has(Architecture.ESRGAN, "conv_up2.weight"));
+        assertTrue(has(Architecture.ESRGAN, "body.0.rdb3.conv5.weight"));
+        for (Architecture a : Architecture.values()) {
+            Set<String> names = new HashSet<>();
+            a.tensors().forEach(t -> assertTrue(names.add(t.name()), t.name()));
+        }
+    }
+
+    @Test
+    void writtenFileParsesAndHasTheDocumentedValues(@TempDir Path dir) throws IOException {
+        Path f = SyntheticModel.write(Architecture.ESRGAN, Precision.F32, 7, dir.resolve("esrgan.safetensors"));
+        SafetensorsReader.Header h = SafetensorsReader.read(f);
+        long dataEnd = h.entries().get(h.entries().size() - 1).end();
+        assertEquals(h.dataStart() + dataEnd, Files.size(f));
+        assertEquals(SyntheticModel.fileSize(Architecture.ESRGAN, Precision.F32, 7), Files.size(f));
+
+        // conv_body.weight: [64, 64, 3, 3], std = 0.85 / sqrt(576)
+        float[] w = SafetensorsReader.floats(f, h, h.get("conv_body.weight"));
+        double mean = 0;
+        double sq = 0;
+        float maxAbs = 0;
+        for (float v : w) {
+            mean += v;
+            sq += (double) v * v;
+            maxAbs = Math.max(maxAbs, Math.abs(v));
+        }
+        mean /= w.length;
+        double std = Math.sqrt(sq / w.length - mean * mean);
+        double expected = 0.85 / Math.sqrt(64 * 9);
+        assertEquals(0, mean, expected * 0.05);
+        assertEquals(expected, std, expected * 0.03);
+        assertTrue(maxAbs <= expected * Math.sqrt(12) * 1.0001, "bounded by sqrt(12) std");
+        for (float v : SafetensorsReader.floats(f, h, h.get("conv_body.bias"))) {
+            assertEquals(0f, v);
+        }
+        for (float v : SafetensorsReader.floats(f, h, h.get("conv_last.bias"))) {
+            assertEquals(0.5f, v);
+        }
+        // the values are those of the documented generator
+        TensorSpec spec = Architecture.ESRGAN.tensors().stream()
+                .filter(t -> t.name().equals("conv_body.weight")).findFirst().orElseThrow();
+        long key = SafetensorsWriter.tensorKey(7, spec.name());
+        for (int i : new int[] {0, 1, 1000, w.length - 1}) {
+            assertEquals(SafetensorsWriter.value(spec, key, i), w[i]);
+        }
+    }
+
+    @Test
+    void normScalesAreOneAndLowerPrecisionsRound(@TempDir Path dir) throws IOException {
+        Path f32 = SyntheticModel.write(Architecture.TAESD, Precision.F32, 1, dir.resolve("a.safetensors"));
+        Path f16 = SyntheticModel.write(Architecture.TAESD, Precision.F16, 1, dir.resolve("b.safetensors"));
+        Path bf16 = SyntheticModel.write(Architecture.TAESD, Precision.BF16, 1, dir.resolve("c.safetensors"));
+        SafetensorsReader.Header h32 = SafetensorsReader.read(f32);
+        SafetensorsReader.Header h16 = SafetensorsReader.read(f16);
+        SafetensorsReader.Header hb = SafetensorsReader.read(bf16);
+        String name = "decoder.layers.2.conv.0.weight";
+        float[] a = SafetensorsReader.floats(f32, h32, h32.get(name));
+        float[] b = SafetensorsReader.floats(f16, h16, h16.get(name));
+        float[] c = SafetensorsReader.floats(bf16, hb, hb.get(name));
+        for (int i = 0; i < a.length; i++) {
+            assertEquals(Float.float16ToFloat(Float.floatToFloat16(a[i])), b[i]);
+            assertEquals(a[i], c[i], Math.abs(a[i]) / 128 + 1e-30);
+        }
+
+        Path sd = SyntheticModel.write(Architecture.SD1_LORA, Precision.F16, 1, dir.resolve("l.safetensors"));
+        SafetensorsReader.Header hl = SafetensorsReader.read(sd);
+        SafetensorsReader.Entry alpha = hl.get("lora_te_text_model_encoder_layers_0_mlp_fc1.alpha");
+        assertEquals(0, alpha.shape().length);
+        assertEquals(4f, SafetensorsReader.floats(sd, hl, alpha)[0]);
+        assertArrayEquals(new long[] {4, 320, 1, 1},
+                hl.get("lora_unet_down_blocks_0_attentions_0_proj_in.lora_down.weight").shape());
+    }
+
+    @Test
+    void bytesAreDeterministicWhateverTheThreadCount(@TempDir Path dir) throws IOException {
+        for (Architecture a : List.of(Architecture.TAESD, Architecture.SD1_LORA)) {
+            Path one = SyntheticModel.write(a, Precision.F16, 42, dir.resolve(a + "-1.safetensors"), 1);
+            Path three = SyntheticModel.write(a, Precision.F16, 42, dir.resolve(a + "-3.safetensors"), 3);
+            Path again = SyntheticModel.write(a, Precision.F16, 42, dir.resolve(a + "-d.safetensors"));
+            Path other = SyntheticModel.write(a, Precision.F16, 43, dir.resolve(a + "-o.safetensors"));
+            byte[] x = Files.readAllBytes(one);
+            assertArrayEquals(x, Files.readAllBytes(three));
+            assertArrayEquals(x, Files.readAllBytes(again));
+            byte[] y = Files.readAllBytes(other);
+            assertEquals(x.length, y.length);
+            assertFalse(Arrays.equals(x, y), "another seed gives other weights");
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            assertTrue(s.noneMatch(p -> p.getFileName().toString().endsWith(".tmp")), "no temp files left");
+        }
+    }
+
+    /**
+     * Pins the generator and the tables: when this fails because the values or tensors changed on purpose, bump
+     * {@link SyntheticModel#GENERATOR_VERSION} (so caches are not reused) and update the expected values.
+     */
+    @Test
+    void generatorIsPinned(@TempDir Path dir) throws Exception {
+        assertEquals(1, SyntheticModel.GENERATOR_VERSION, "update the pinned values below with the version");
+        long key = SafetensorsWriter.tensorKey(42, "conv_first.weight");
+        int[] sums = new int[4];
+        for (int i = 0; i < sums.length; i++) {
+            sums[i] = SafetensorsWriter.centeredSum(key, i);
+        }
+        assertArrayEquals(new int[] {25262, -57966, -15790, 56925}, sums);
+        Path f = SyntheticModel.write(Architecture.TAESD, Precision.F16, 42, dir.resolve("taesd.safetensors"));
+        byte[] digest = MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(f));
+        assertEquals("1ca04c8ac2006d58b87a18b54e2e79608d203d21c4b2977a0361031ae379e583",
+                HexFormat.of().formatHex(digest));
+    }
+
+    @Test
+    void cacheWritesOnceAndReuses(@TempDir Path dir) throws Exception {
+        Path first = SyntheticModel.cached(Architecture.ESRGAN, Precision.F16, 5, dir);
+        assertEquals(dir.toAbsolutePath().resolve(SyntheticModel.fileName(Architecture.ESRGAN, Precision.F16, 5)),
+                first);
+        assertEquals("esrgan-x4-f16-s5-g" + SyntheticModel.GENERATOR_VERSION + ".safetensors",
+                first.getFileName().toString());
+        FileTime old = FileTime.fromMillis(1_000_000_000L);
+        Files.setLastModifiedTime(first, old);
+        assertEquals(first, SyntheticModel.cached(Architecture.ESRGAN, Precision.F16, 5, dir));
+        assertEquals(old, Files.getLastModifiedTime(first), "reused, not rewritten");
+
+        // a truncated file is replaced
+        byte[] good = Files.readAllBytes(first);
+        Files.write(first, Arrays.copyOf(good, 100));
+        assertArrayEquals(good, Files.readAllBytes(SyntheticModel.cached(Architecture.ESRGAN, Precision.F16, 5, dir)));
+
+        // concurrent callers all get the same complete file
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Callable<Path>> jobs = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                jobs.add(() -> SyntheticModel.cached(Architecture.TAESD, Precision.F16, 5, dir));
+            }
+            Set<Path> paths = new HashSet<>();
+            for (Future<Path> f : pool.invokeAll(jobs)) {
+                paths.add(f.get());
+            }
+            assertEquals(1, paths.size());
+            Path p = paths.iterator().next();
+            assertEquals(SyntheticModel.fileSize(Architecture.TAESD, Precision.F16, 5), Files.size(p));
+        } finally {
+            pool.shutdownNow();
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            assertTrue(s.noneMatch(p -> p.getFileName().toString().endsWith(".tmp")), "no temp files left");
+        }
+    }
+
+    @Test
+    void cacheDirectoryFollowsTheSystemProperty() {
+        String old = System.getProperty(SyntheticModel.CACHE_PROPERTY);
+        try {
+            System.setProperty(SyntheticModel.CACHE_PROPERTY, tmp.toString());
+            assertEquals(tmp, SyntheticModel.cacheDirectory());
+            System.clearProperty(SyntheticModel.CACHE_PROPERTY);
+            if (System.getenv(SyntheticModel.CACHE_ENV) == null) {
+                assertEquals(Path.of(System.getProperty("user.home"), ".cache", "sdjava", "models"),
+                        SyntheticModel.cacheDirectory());
+            }
+        } finally {
+            if (old == null) {
+                System.clearProperty(SyntheticModel.CACHE_PROPERTY);
+            } else {
+                System.setProperty(SyntheticModel.CACHE_PROPERTY, old);
+            }
+        }
+    }
+
+    @Test
+    void fileNamesAreDistinctAndUsableAsLoraNames() {
+        Set<String> names = new HashSet<>();
+        for (Architecture a : Architecture.values()) {
+            for (Precision p : Precision.values()) {
+                String n = SyntheticModel.fileName(a, p, 42);
+                assertTrue(n.matches("[a-z0-9.-]+"), n);
+                assertTrue(names.add(n), n);
+            }
+        }
+        assertNotEquals(SyntheticModel.fileName(Architecture.SD1, Precision.F16, 1),
+                SyntheticModel.fileName(Architecture.SD1, Precision.F16, 2));
+    }
+
+    private static boolean has(Architecture a, String name) {
+        return a.tensors().stream().anyMatch(t -> t.name().equals(name));
+    }
+
+    private static int count(Architecture a, String prefix) {
+        return (int) a.tensors().stream().filter(t -> t.name().startsWith(prefix)).count();
+    }
+
+    private static long params(Architecture a, String prefix) {
+        return a.tensors().stream().filter(t -> t.name().startsWith(prefix)).mapToLong(TensorSpec::elementCount).sum();
+    }
+
+    private static void assertShape(Architecture a, String name, long... shape) {
+        TensorSpec t = a.tensors().stream().filter(s -> s.name().equals(name)).findFirst()
+                .orElseThrow(() -> new AssertionError("no tensor " + name));
+        assertArrayEquals(shape, t.shape(), name);
+    }
+}
