@@ -383,7 +383,8 @@ public final class StableDiffusion implements AutoCloseable {
         try (Arena call = Arena.ofConfined(); var c = Callbacks.begin(null, null)) {
             boolean ok = SdCpp.convert(Native.cPath(call, input, "input"), Native.cPath(call, vae, "vae"),
                     Native.cPath(call, output, "output"), type.value(),
-                    Native.cString(call, tensorTypeRules, "tensorTypeRules"), false);
+                    // convert() builds a std::string from the rules: NULL would abort the process.
+                    Native.cString(call, tensorTypeRules == null ? "" : tensorTypeRules, "tensorTypeRules"), false);
             if (!ok) {
                 throw new StableDiffusionException(StableDiffusionException.Kind.CONVERSION_FAILED,
                         "sd.cpp could not convert " + input + " to " + type, c.problems(), null);
