@@ -139,10 +139,7 @@ final class Callbacks {
                 return;
             }
             line = line.stripTrailing();
-            System.Logger.Level l = level == SdCpp.SD_LOG_ERROR() ? System.Logger.Level.ERROR
-                    : level == SdCpp.SD_LOG_WARN() ? System.Logger.Level.WARNING
-                    : level == SdCpp.SD_LOG_INFO() ? System.Logger.Level.INFO
-                    : System.Logger.Level.DEBUG;
+            System.Logger.Level l = level(level);
             if (NATIVE_LOG.isLoggable(l)) {
                 NATIVE_LOG.log(l, line);
             }
@@ -165,6 +162,20 @@ final class Callbacks {
         } catch (Throwable t) {
             // Logging must never take the process down; drop the line.
         }
+    }
+
+    /**
+     * sd.cpp's level for a Java level one step quieter: its INFO lines narrate every load and
+     * step, which is DEBUG detail inside an application; warnings and errors stay as they are.
+     */
+    static System.Logger.Level level(int sdLevel) {
+        if (sdLevel == SdCpp.SD_LOG_ERROR()) {
+            return System.Logger.Level.ERROR;
+        }
+        if (sdLevel == SdCpp.SD_LOG_WARN()) {
+            return System.Logger.Level.WARNING;
+        }
+        return sdLevel == SdCpp.SD_LOG_INFO() ? System.Logger.Level.DEBUG : System.Logger.Level.TRACE;
     }
 
     private static void onProgress(int step, int steps, float time, MemorySegment data) {
