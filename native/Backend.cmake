@@ -1,6 +1,50 @@
 # Maps SDJ_BACKEND onto stable-diffusion.cpp's own backend options.
 if(SDJ_BACKEND STREQUAL "cpu")
 elseif(SDJ_BACKEND STREQUAL "vulkan")
+  # ggml-vulkan needs headers with VK_EXT_layer_settings (vk::LayerSettingEXT); Debian 12's 1.3.239
+  # lack it and would fail deep inside ggml-vulkan.cpp. Order: -DSDJ_VULKAN_INCLUDE_DIR, the
+  # system's headers if new enough, else Debian 13's fetched into a cache by native/vulkan-headers.sh.
+  find_program(SDJ_GLSLC glslc)
+  find_library(SDJ_LIBVULKAN vulkan)
+  if(NOT SDJ_GLSLC OR NOT SDJ_LIBVULKAN)
+    message(FATAL_ERROR "sdjava: SDJ_BACKEND=vulkan needs the Vulkan loader and glslc "
+      "(found loader: '${SDJ_LIBVULKAN}', glslc: '${SDJ_GLSLC}'). On Debian/Ubuntu: apt-get install libvulkan-dev glslc")
+  endif()
+  set(_vk_inc "${SDJ_VULKAN_INCLUDE_DIR}")
+  if(NOT _vk_inc)
+    find_path(SDJ_SYSTEM_VULKAN_INCLUDE vulkan/vulkan_core.h)
+    set(_vk_inc "${SDJ_SYSTEM_VULKAN_INCLUDE}")
+    if(_vk_inc)
+      file(STRINGS "${_vk_inc}/vulkan/vulkan_core.h" _vk_has_settings REGEX "VkLayerSettingEXT" LIMIT_COUNT 1)
+      if(NOT _vk_has_settings)
+        message(STATUS "sdjava: ${_vk_inc}/vulkan is too old for ggml-vulkan (no VkLayerSettingEXT); using native/vulkan-headers.sh")
+        set(_vk_inc "")
+      endif()
+    endif()
+    if(NOT _vk_inc)
+      execute_process(COMMAND bash "${CMAKE_CURRENT_LIST_DIR}/vulkan-headers.sh"
+        OUTPUT_VARIABLE _vk_inc OUTPUT_STRIP_TRAILING_WHITESPACE RESULT_VARIABLE _rc)
+      if(NOT _rc EQUAL 0)
+        message(FATAL_ERROR "sdjava: could not fetch Vulkan headers new enough for ggml-vulkan (native/vulkan-headers.sh failed). "
+          "Pass -DSDJ_VULKAN_INCLUDE_DIR=<dir with vulkan/vulkan.hpp> (Maven: -Dsdj.vulkan.include=<dir>).")
+      endif()
+    endif()
+  endif()
+  if(NOT EXISTS "${_vk_inc}/vulkan/vulkan.hpp")
+    message(FATAL_ERROR "sdjava: ${_vk_inc} has no vulkan/vulkan.hpp")
+  endif()
+  file(STRINGS "${_vk_inc}/vulkan/vulkan_core.h" _vk_has_settings REGEX "VkLayerSettingEXT" LIMIT_COUNT 1)
+  if(NOT _vk_has_settings)
+    message(FATAL_ERROR "sdjava: the Vulkan headers in ${_vk_inc} are too old for ggml-vulkan (no VkLayerSettingEXT); "
+      "leave SDJ_VULKAN_INCLUDE_DIR empty to fetch Debian 13's, or name newer ones.")
+  endif()
+  file(STRINGS "${_vk_inc}/vulkan/vulkan_core.h" _vk_ver REGEX "^#define VK_HEADER_VERSION ")
+  string(REGEX REPLACE ".* " "" _vk_ver "${_vk_ver}")
+  message(STATUS "sdjava: Vulkan headers ${_vk_inc} (VK_HEADER_VERSION ${_vk_ver}), loader ${SDJ_LIBVULKAN}, ${SDJ_GLSLC}")
+  # Read by ggml-vulkan's find_package(Vulkan).
+  set(Vulkan_INCLUDE_DIR "${_vk_inc}" CACHE PATH "" FORCE)
+  set(Vulkan_LIBRARY "${SDJ_LIBVULKAN}" CACHE FILEPATH "" FORCE)
+  set(Vulkan_GLSLC_EXECUTABLE "${SDJ_GLSLC}" CACHE FILEPATH "" FORCE)
   set(SD_VULKAN ON CACHE BOOL "" FORCE)
 elseif(SDJ_BACKEND STREQUAL "cuda")
   include(CheckLanguage)

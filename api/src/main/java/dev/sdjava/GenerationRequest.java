@@ -36,6 +36,12 @@ public final class GenerationRequest {
     public static final int MAX_STEPS = 1000;
     /** Largest accepted batch. */
     public static final int MAX_BATCH = 64;
+    /**
+     * Longest accepted prompt or negative prompt, in chars. sd.cpp's prompt parser needs native
+     * stack in proportion to the prompt, and its text encoders time in proportion to it (about a
+     * minute per 2,000 characters for SD 1.x on two cores); longer prompts are refused.
+     */
+    public static final int MAX_PROMPT_LENGTH = 32_768;
 
     private final String prompt, negativePrompt;
     private final Integer width, height, steps, clipSkip, batchCount, shiftedTimestep;
@@ -281,10 +287,10 @@ public final class GenerationRequest {
             throw new IllegalArgumentException("mask needs an initImage (inpainting repaints the init image)");
         }
         for (Lora l : loras) {
-            Native.readableFile(l.path(), "LoRA file");
+            ModelFile.check(l.path(), "LoRA file");
         }
         if (hires != null && hires.model() != null) {
-            Native.readableFile(hires.model(), "hires upscaler model");
+            ModelFile.check(hires.model(), "hires upscaler model");
         }
         if (photoMaker != null && photoMaker.idEmbedding() != null) {
             Native.readableFile(photoMaker.idEmbedding(), "PhotoMaker id embedding");
@@ -435,20 +441,22 @@ public final class GenerationRequest {
         private Builder() {
         }
 
-        /** What to draw. Any length; sd.cpp truncates to the text encoder's context per chunk. */
+        /** What to draw, at most {@value #MAX_PROMPT_LENGTH} chars; sd.cpp encodes long prompts in chunks. */
         public Builder prompt(String v) {
             if (v == null) {
                 throw new IllegalArgumentException("prompt must not be null (use \"\" for none)");
             }
+            checkLength(v, "prompt");
             prompt = v;
             return this;
         }
 
-        /** What not to draw. Default "". */
+        /** What not to draw, at most {@value #MAX_PROMPT_LENGTH} chars. Default "". */
         public Builder negativePrompt(String v) {
             if (v == null) {
                 throw new IllegalArgumentException("negativePrompt must not be null (use \"\" for none)");
             }
+            checkLength(v, "negativePrompt");
             negativePrompt = v;
             return this;
         }
@@ -691,6 +699,12 @@ public final class GenerationRequest {
             previewNoisy = noisy;
             previewListener = listener;
             return this;
+        }
+
+        private static void checkLength(String v, String what) {
+            if (v.length() > MAX_PROMPT_LENGTH) {
+                throw new IllegalArgumentException(what + " must be at most " + MAX_PROMPT_LENGTH + " chars, got " + v.length());
+            }
         }
 
         private static float finite(float v, float min, float max, String what) {

@@ -23,7 +23,9 @@ import java.util.Objects;
  * on any context). Set them with {@link Builder#freeParamsImmediately} and
  * {@link Builder#vaeDecodeOnly} to save memory in one-shot use.
  *
- * <p>Paths are checked (exist, regular file, readable) when the context is created.
+ * <p>Paths are checked when the context is created: each file must exist and its header must be
+ * a well-formed GGUF, safetensors or PyTorch checkpoint ({@link ModelFile#read}), else
+ * {@link InvalidModelFileException}.
  */
 public final class ModelConfig {
     private final Path model, clipL, clipG, clipVision, t5xxl, llm, llmVision, diffusionModel,
@@ -40,7 +42,7 @@ public final class ModelConfig {
     private final Prediction prediction;
     private final LoraApplyMode loraApplyMode;
     private final Float maxVram;
-
+    private final boolean isolated;
 
     private ModelConfig(Builder b) {
         model = b.model;
@@ -84,6 +86,7 @@ public final class ModelConfig {
         prediction = b.prediction;
         loraApplyMode = b.loraApplyMode;
         maxVram = b.maxVram;
+        isolated = b.isolated;
     }
 
     /** A new builder with nothing set. */
@@ -135,6 +138,7 @@ public final class ModelConfig {
         b.prediction = prediction;
         b.loraApplyMode = loraApplyMode;
         b.maxVram = maxVram;
+        b.isolated = isolated;
         return b;
     }
 
@@ -161,6 +165,11 @@ public final class ModelConfig {
     /** The ControlNet, or null. */
     public Path controlNet() {
         return controlNet;
+    }
+
+    /** Whether contexts of this configuration run in a supervised child process; see {@link Builder#isolated}. */
+    public boolean isolated() {
+        return isolated;
     }
 
     /** The thread count sd.cpp will use: the one set, or sd.cpp's default (physical cores). */
@@ -242,7 +251,8 @@ public final class ModelConfig {
     }
 
     private static MemorySegment path(Arena arena, Path p, String what) {
-        return p == null ? MemorySegment.NULL : Native.cPath(arena, Native.readableFile(p, what), what);
+        // Every file is read and checked in Java first: sd.cpp aborts on some malformed headers.
+        return p == null ? MemorySegment.NULL : Native.cPath(arena, ModelFile.check(p, what).path(), what);
     }
 
     /** sd.cpp's own description of these parameters ({@code sd_ctx_params_to_str}). */
@@ -259,7 +269,8 @@ public final class ModelConfig {
     @Override
     public String toString() {
         return "ModelConfig[model=" + model + ", diffusionModel=" + diffusionModel + ", vae=" + vae + ", taesd=" + taesd
-                + ", controlNet=" + controlNet + ", threads=" + threads + ", weightType=" + weightType + "]";
+                + ", controlNet=" + controlNet + ", threads=" + threads + ", weightType=" + weightType
+                + (isolated ? ", isolated" : "") + "]";
     }
 
     /** Builds a {@link ModelConfig}. Not thread-safe. Unset options keep sd.cpp's defaults. */
@@ -278,6 +289,7 @@ public final class ModelConfig {
         private Prediction prediction;
         private LoraApplyMode loraApplyMode;
         private Float maxVram;
+        private boolean isolated;
 
         private Builder() {
         }
@@ -380,6 +392,15 @@ public final class ModelConfig {
             maxVram = gib;
             return this;
         }
+        /**
+         * True runs the context in a child JVM that sdjava starts and supervises (same java, same
+         * class path): a native abort or crash there becomes a {@link StableDiffusionException} of
+         * kind {@link StableDiffusionException.Kind#WORKER_CRASHED} instead of ending this process,
+         * and the next call starts a fresh worker (reloading the models). {@link StableDiffusion#cancel()}
+         * stops a running generation at once by ending the worker. Costs a JVM start and a model load
+         * per worker, and copies the result pixels once. Default false.
+         */
+        public Builder isolated(boolean v) { isolated = v; return this; }
         /** The immutable configuration. */
         public ModelConfig build() {
             return new ModelConfig(this);

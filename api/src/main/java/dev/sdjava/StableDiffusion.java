@@ -31,7 +31,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * One generation runs at a time per context; other threads calling {@link #generate} wait their
  * turn. Any number of contexts may exist and generate at once in one JVM (each uses its own
  * threads; memory adds up). {@link #close()} is idempotent; it waits for a running generation
- * to end; afterwards every method throws {@link IllegalStateException}.
+ * to end; afterwards every method throws {@link IllegalStateException}. sd.cpp runs on an sdjava
+ * thread with a 64 MiB stack (its prompt parser needs native stack in proportion to the prompt),
+ * so listeners are called on that thread, not the caller's.
  *
  * <h2>Cancellation</h2>
  * The pinned sd.cpp has no API to stop a running generation. {@link #cancel()} (or interrupting
@@ -51,6 +53,8 @@ public final class StableDiffusion implements AutoCloseable {
     private final ModelConfig config;
     private final Arena arena = Arena.ofShared();
     private final MemorySegment ctx;
+    /** Set instead of {@link #ctx} when the config is isolated: the context lives in a worker process. */
+    private final IsolatedContext isolated;
     private final ReentrantLock lock = new ReentrantLock(true);
     private volatile boolean closed;
     /** Tickets number generate calls in arrival order; cancel() cancels every ticket issued so far. */
@@ -59,6 +63,13 @@ public final class StableDiffusion implements AutoCloseable {
 
     private StableDiffusion(ModelConfig config, ProgressListener progress) {
         this.config = config;
+        if (config.isolated()) {
+            arena.close();
+            ctx = null;
+            isolated = IsolatedContext.start(config, progress);
+            return;
+        }
+        isolated = null;
         MemorySegment raw;
         List<String> problems;
         try (Arena call = Arena.ofConfined(); var c = Callbacks.begin(progress, null)) {
@@ -90,8 +101,9 @@ public final class StableDiffusion implements AutoCloseable {
     /**
      * Loads the models of {@code config}.
      *
-     * @throws IllegalArgumentException  if a path is missing or unreadable
-     * @throws StableDiffusionException of kind MODEL_LOAD_FAILED if sd.cpp rejects the models
+     * @throws InvalidModelFileException if a model file is missing, unreadable or malformed (checked in Java)
+     * @throws StableDiffusionException of kind MODEL_LOAD_FAILED if sd.cpp rejects the models, or
+     *         WORKER_CRASHED if an isolated worker could not be started or died while loading
      */
     public static StableDiffusion load(ModelConfig config) {
         return load(config, null);
@@ -135,7 +147,11 @@ public final class StableDiffusion implements AutoCloseable {
             if (ticket <= cancelledUpTo) {
                 throw new CancellationException("generation cancelled before it started");
             }
-            return generateLocked(request, ticket);
+            if (isolated != null) {
+                return isolated.generate(request);
+            }
+            // On a big native stack: sd.cpp's prompt parser recurses per character (see NativeStack).
+            return NativeStack.call(() -> generateLocked(request, ticket));
         } finally {
             lock.unlock();
         }
@@ -205,6 +221,9 @@ public final class StableDiffusion implements AutoCloseable {
      */
     public void cancel() {
         cancelledUpTo = tickets.get();
+        if (isolated != null && lock.isLocked()) {
+            isolated.abort(); // a hard stop: the worker is ended, the next call starts a fresh one
+        }
     }
 
     /** The sampler sd.cpp uses for this model when a request sets none. */
@@ -212,7 +231,7 @@ public final class StableDiffusion implements AutoCloseable {
         lock.lock();
         try {
             ensureOpen();
-            return defaultSamplingMethodLocked();
+            return isolated != null ? isolated.defaultSamplingMethod() : defaultSamplingMethodLocked();
         } finally {
             lock.unlock();
         }
@@ -226,6 +245,9 @@ public final class StableDiffusion implements AutoCloseable {
         lock.lock();
         try {
             ensureOpen();
+            if (isolated != null) {
+                return isolated.defaultScheduler(sampler);
+            }
             return NativeEnum.of(Scheduler.class, SdCpp.sd_get_default_scheduler(ctx, sampler.value()));
         } finally {
             lock.unlock();
@@ -237,7 +259,7 @@ public final class StableDiffusion implements AutoCloseable {
         lock.lock();
         try {
             ensureOpen();
-            return SdCpp.sd_ctx_supports_image_generation(ctx);
+            return isolated != null ? isolated.supportsImageGeneration() : SdCpp.sd_ctx_supports_image_generation(ctx);
         } finally {
             lock.unlock();
         }
@@ -251,6 +273,11 @@ public final class StableDiffusion implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("this StableDiffusion context is closed");
         }
+    }
+
+    /** The isolated worker of this context, or null when it runs in this process (for tests). */
+    IsolatedContext isolatedContext() {
+        return isolated;
     }
 
     /** Whether {@link #close()} was called. */
@@ -267,7 +294,11 @@ public final class StableDiffusion implements AutoCloseable {
         try {
             if (!closed) {
                 closed = true;
-                arena.close();
+                if (isolated != null) {
+                    isolated.close();
+                } else {
+                    arena.close();
+                }
             }
         } finally {
             lock.unlock();
@@ -369,9 +400,9 @@ public final class StableDiffusion implements AutoCloseable {
      * @throws StableDiffusionException of kind CONVERSION_FAILED if sd.cpp fails
      */
     public static void convert(Path input, Path vae, Path output, WeightType type, String tensorTypeRules) {
-        Native.readableFile(input, "input model");
+        ModelFile.check(input, "input model");
         if (vae != null) {
-            Native.readableFile(vae, "vae");
+            ModelFile.check(vae, "vae");
         }
         if (output == null || type == null) {
             throw new IllegalArgumentException("output and type must not be null");

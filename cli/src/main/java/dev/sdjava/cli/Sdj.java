@@ -1,65 +1,214 @@
 package dev.sdjava.cli;
 
-import dev.sdjava.NativeLoader;
+import dev.sdjava.InvalidModelFileException;
 import dev.sdjava.StableDiffusion;
+import dev.sdjava.StableDiffusionException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.util.List;
+import java.util.Properties;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CancellationException;
 
-/** {@code sdj}: the sdjava command line. */
+/**
+ * {@code sdj}: the sdjava command line.
+ *
+ * <p>Exit codes: 0 success, 1 anything unexpected (a bug, no native library, an unwritable
+ * output), 2 usage error, 3 an input file is missing or unreadable, 4 a model could not be
+ * loaded, 5 generation (upscaling, conversion) failed, 130 interrupted. Every failure is one line
+ * on stderr; {@code -v} adds the Java stack trace.
+ */
 @Command(name = "sdj", mixinStandardHelpOptions = true, versionProvider = Sdj.Version.class,
+        sortOptions = false, usageHelpAutoWidth = true,
         description = "Stable Diffusion on stable-diffusion.cpp, from Java.",
-        subcommands = {Sdj.SystemInfo.class})
-public final class Sdj implements Runnable {
+        subcommands = {Generate.class, Upscale.class, Convert.class, Info.class, TestModel.class, Demo.class,
+                SystemInfo.class, CommandLine.HelpCommand.class},
+        footer = {"", "Exit codes: 0 ok, 1 other failure, 2 usage, 3 unreadable input file,",
+                "4 model load failure, 5 generation failure, 130 interrupted (Ctrl-C)."})
+public final class Sdj implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT,
+            description = "More detail on stderr: -v shows sd.cpp's log and stack traces, -vv also debug lines.")
+    boolean[] verbose = new boolean[0];
+
+    @Option(names = {"-q", "--quiet"}, scope = ScopeType.INHERIT,
+            description = "No progress, notes or warnings on stderr (errors still show).")
+    boolean quiet;
+
+    private boolean interactive;
+    private Term term;
+
     @Override
-    public void run() {
+    public Integer call() {
         spec.commandLine().usage(spec.commandLine().getErr());
+        return Failure.USAGE;
     }
 
-    /** Runs {@code sdj} with {@code args}; returns the exit code. */
+    /** The stderr of this run (progress, notes, log lines). */
+    Term term() {
+        return term;
+    }
+
+    int verbosity() {
+        return verbose.length;
+    }
+
+    /** Runs {@code sdj} with {@code args}; returns the exit code. Progress is written as plain lines. */
     public static int run(PrintWriter out, PrintWriter err, String... args) {
-        CommandLine cl = new CommandLine(new Sdj());
+        return run(out, err, false, args);
+    }
+
+    static int run(PrintWriter out, PrintWriter err, boolean interactive, String... args) {
+        Sdj root = new Sdj();
+        root.interactive = interactive;
+        // Log routing before anything can load the library; set again once -v/-q are parsed.
+        root.term = new Term(err, interactive, false);
+        Logs.configure(0, false, root.term);
+        CommandLine cl = new CommandLine(root);
         cl.setOut(out);
         cl.setErr(err);
-        return cl.execute(args);
+        cl.setExecutionStrategy(parsed -> {
+            root.term = new Term(err, root.interactive, root.quiet);
+            Logs.configure(root.verbosity(), root.quiet, root.term);
+            return new CommandLine.RunLast().execute(parsed);
+        });
+        cl.setParameterExceptionHandler(Sdj::usageError);
+        cl.setExecutionExceptionHandler((ex, c, parsed) -> root.report(ex, c));
+        try {
+            return cl.execute(args);
+        } finally {
+            out.flush();
+            err.flush();
+        }
     }
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new Sdj()).execute(args));
+        PrintWriter out = new PrintWriter(System.out, true);
+        PrintWriter err = new PrintWriter(System.err, true);
+        boolean interactive = Term.stderrIsTerminal();
+        Interrupts.install(() -> {
+            out.flush();
+            if (interactive) {
+                err.println();
+            }
+            err.println("sdj: interrupted");
+            err.flush();
+        });
+        System.exit(run(out, err, interactive, args));
+    }
+
+    private static int usageError(CommandLine.ParameterException ex, String[] args) {
+        CommandLine c = ex.getCommandLine();
+        String hint = "";
+        if (ex instanceof CommandLine.UnmatchedArgumentException u) {
+            List<String> s = u.getSuggestions();
+            if (!s.isEmpty()) {
+                hint = " (did you mean " + String.join(" or ", s.subList(0, Math.min(3, s.size()))) + "?)";
+            }
+        }
+        c.getErr().println(c.getCommandSpec().qualifiedName() + ": " + oneLine(ex.getMessage()) + hint
+                + ". See '" + c.getCommandSpec().qualifiedName() + " --help'.");
+        c.getErr().flush();
+        return Failure.USAGE;
+    }
+
+    /** Prints a failure as one line (plus the stack trace with -v) and returns its exit code. */
+    private int report(Exception ex, CommandLine c) {
+        if (term != null) {
+            term.endBar();
+        }
+        PrintWriter err = c.getErr();
+        err.println(c.getCommandSpec().qualifiedName() + ": error: " + message(ex));
+        if (verbosity() > 0) {
+            ex.printStackTrace(err);
+        }
+        err.flush();
+        return exitCode(ex);
+    }
+
+    static int exitCode(Throwable ex) {
+        return switch (ex) {
+            case Failure f -> f.exitCode();
+            case CancellationException x -> Failure.INTERRUPTED;
+            case InvalidModelFileException m ->
+                    m.file() != null && Files.isReadable(m.file()) && Files.isRegularFile(m.file()) ? Failure.MODEL_LOAD : Failure.INPUT;
+            case IllegalArgumentException x -> Failure.USAGE;
+            case StableDiffusionException s -> switch (s.kind()) {
+                case MODEL_LOAD_FAILED -> Failure.MODEL_LOAD;
+                case GENERATION_FAILED, UPSCALE_FAILED, CONVERSION_FAILED, WORKER_CRASHED -> Failure.GENERATION;
+                case LIBRARY_NOT_FOUND, LIBRARY_LOAD_FAILED -> 1;
+            };
+            default -> 1;
+        };
+    }
+
+    static String message(Throwable ex) {
+        if (ex instanceof StableDiffusionException s) {
+            String first = s.getMessage().lines().findFirst().orElse("");
+            return oneLine(first) + sdCppSaid(s);
+        }
+        if (ex instanceof UncheckedIOException u && u.getCause() != null) {
+            return oneLine(u.getMessage());
+        }
+        String m = ex.getMessage();
+        if (m == null || m.isBlank() || (!(ex instanceof Failure) && !(ex instanceof IllegalArgumentException)
+                && !(ex instanceof CancellationException))) {
+            m = ex.getClass().getSimpleName() + (m == null ? "" : ": " + m);
+        }
+        return oneLine(m);
+    }
+
+    /** " (sd.cpp: last line it logged)" or "". */
+    static String sdCppSaid(StableDiffusionException s) {
+        List<String> log = s.nativeLog();
+        return log.isEmpty() ? "" : " (sd.cpp: " + oneLine(log.getLast().strip()) + ")";
+    }
+
+    static String oneLine(String s) {
+        return s == null ? "" : s.strip().replaceAll("\\s*\\R\\s*", "; ");
+    }
+
+    /** This build's sdjava version ("dev" when run from classes without Maven's resources). */
+    static String sdjavaVersion() {
+        try (InputStream in = Sdj.class.getResourceAsStream("sdj.properties")) {
+            if (in != null) {
+                Properties p = new Properties();
+                p.load(in);
+                String v = p.getProperty("version", "");
+                if (!v.isBlank() && !v.contains("${")) {
+                    return v;
+                }
+            }
+        } catch (IOException e) {
+            // fall through
+        }
+        return "dev";
     }
 
     /** {@code sdj --version}. */
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            String own = Sdj.class.getPackage().getImplementationVersion();
-            return new String[] {"sdjava " + (own == null ? "dev" : own),
-                    "stable-diffusion.cpp " + StableDiffusion.version() + " (commit " + StableDiffusion.commit() + ")"};
-        }
-    }
-
-    /** {@code sdj system-info}: versions, library location, CPU features. */
-    @Command(name = "system-info", description = "Print sd.cpp's version, where its library was loaded from, and its CPU/backend features.")
-    static final class SystemInfo implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
-        @Override
-        public Integer call() {
-            PrintWriter out = spec.commandLine().getOut();
-            out.println("stable-diffusion.cpp version: " + StableDiffusion.version());
-            out.println("stable-diffusion.cpp commit:  " + StableDiffusion.commit());
-            out.println("library:                      " + NativeLoader.load());
-            out.println("physical cores:               " + StableDiffusion.physicalCores());
-            out.println("system info:                  " + StableDiffusion.systemInfo().strip());
-            return 0;
+            String native_;
+            try {
+                native_ = "stable-diffusion.cpp " + StableDiffusion.version() + " (commit " + StableDiffusion.commit() + ")";
+            } catch (RuntimeException | LinkageError e) {
+                String why = e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("");
+                native_ = "stable-diffusion.cpp: not loaded (" + why + ")";
+            }
+            return new String[] {"sdjava " + sdjavaVersion(), native_};
         }
     }
 }

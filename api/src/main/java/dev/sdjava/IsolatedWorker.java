@@ -1,0 +1,198 @@
+package dev.sdjava;
+
+import dev.sdjava.bindings.SdCpp;
+import dev.sdjava.bindings.sd_ctx_params_t;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.logging.ConsoleHandler;
+import java.util.logging.Formatter;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+
+/**
+ * The main class of an isolated context's child JVM (see {@link ModelConfig.Builder#isolated}).
+ * It connects to the Unix socket named by its one argument, then serves one
+ * {@link StableDiffusion} context: requests in, progress and preview events and results out
+ * ({@link WorkerWire}). Its standard error carries sd.cpp's log, one {@code LEVEL text} line
+ * each, which the host keeps to explain a crash. Not public API.
+ */
+final class IsolatedWorker {
+    private IsolatedWorker() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        // Nothing may write to stdout by accident; the protocol has its own socket anyway.
+        PrintStream err = System.err;
+        System.setOut(err);
+        Logger root = Logger.getLogger("");
+        for (var h : root.getHandlers()) {
+            root.removeHandler(h);
+        }
+        ConsoleHandler h = new ConsoleHandler();
+        h.setFormatter(new Formatter() {
+            @Override
+            public String format(LogRecord r) {
+                return r.getLevel().getName() + " " + formatMessage(r) + System.lineSeparator();
+            }
+        });
+        root.addHandler(h);
+
+        SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
+        ch.connect(UnixDomainSocketAddress.of(Path.of(args[0])));
+        DataInputStream in = new DataInputStream(new BufferedInputStream(Channels.newInputStream(ch), 1 << 16));
+        DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16));
+        StableDiffusion sd = null;
+        try {
+            while (true) {
+                int op;
+                try {
+                    op = in.readUnsignedByte();
+                } catch (EOFException e) {
+                    return; // the host went away
+                }
+                try {
+                    switch (op) {
+                        case WorkerWire.OP_LOAD -> {
+                            ModelConfig config = (ModelConfig) WorkerWire.read(in);
+                            boolean progress = in.readBoolean();
+                            sd = StableDiffusion.load(config.toBuilder().isolated(false).build(),
+                                    progress ? (s, n, t) -> progress(out, s, n, t) : null);
+                            out.writeByte(WorkerWire.RE_OK);
+                        }
+                        case WorkerWire.OP_GENERATE -> {
+                            GenerationRequest r = (GenerationRequest) WorkerWire.read(in);
+                            boolean progress = in.readBoolean();
+                            boolean preview = in.readBoolean();
+                            GenerationRequest.Builder b = r.toBuilder();
+                            if (progress) {
+                                b.progress((s, n, t) -> progress(out, s, n, t));
+                            }
+                            if (preview) {
+                                b.preview(r.previewMode(), r.previewInterval(), r.previewNoisy(),
+                                        (step, frames, noisy) -> preview(out, step, frames, noisy));
+                            }
+                            List<GeneratedImage> images = require(sd).generate(b.build());
+                            out.writeByte(WorkerWire.RE_OK);
+                            out.writeInt(images.size());
+                            for (GeneratedImage g : images) {
+                                out.writeLong(g.seed());
+                                out.writeInt(g.index());
+                                WorkerWire.write(out, g.parameters());
+                                WorkerWire.image(out, g.image());
+                            }
+                        }
+                        case WorkerWire.OP_DEFAULT_SAMPLER -> {
+                            SamplingMethod m = require(sd).defaultSamplingMethod();
+                            out.writeByte(WorkerWire.RE_OK);
+                            WorkerWire.write(out, m);
+                        }
+                        case WorkerWire.OP_DEFAULT_SCHEDULER -> {
+                            Scheduler s = require(sd).defaultScheduler((SamplingMethod) WorkerWire.read(in));
+                            out.writeByte(WorkerWire.RE_OK);
+                            WorkerWire.write(out, s);
+                        }
+                        case WorkerWire.OP_SUPPORTS_IMAGES -> {
+                            boolean v = require(sd).supportsImageGeneration();
+                            out.writeByte(WorkerWire.RE_OK);
+                            out.writeBoolean(v);
+                        }
+                        case WorkerWire.OP_CLOSE -> {
+                            if (sd != null) {
+                                sd.close();
+                                sd = null;
+                            }
+                            out.writeByte(WorkerWire.RE_OK);
+                            out.flush();
+                            return;
+                        }
+                        case WorkerWire.OP_TEST_LOAD_UNCHECKED -> {
+                            Path model = (Path) WorkerWire.read(in);
+                            loadUncheckedForTest(model);
+                            out.writeByte(WorkerWire.RE_OK);
+                        }
+                        default -> throw new IOException("unknown operation " + op);
+                    }
+                } catch (RuntimeException | Error e) {
+                    WorkerWire.writeFailure(out, e);
+                }
+                out.flush();
+            }
+        } finally {
+            if (sd != null) {
+                sd.close();
+            }
+            ch.close();
+        }
+    }
+
+    private static StableDiffusion require(StableDiffusion sd) {
+        if (sd == null) {
+            throw new IllegalStateException("the isolated worker has no model loaded");
+        }
+        return sd;
+    }
+
+    private static void progress(DataOutputStream out, int step, int steps, double seconds) {
+        try {
+            out.writeByte(WorkerWire.EV_PROGRESS);
+            out.writeInt(step);
+            out.writeInt(steps);
+            out.writeDouble(seconds);
+            out.flush();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static void preview(DataOutputStream out, int step, List<SdImage> frames, boolean noisy) {
+        try {
+            out.writeByte(WorkerWire.EV_PREVIEW);
+            out.writeInt(step);
+            out.writeBoolean(noisy);
+            out.writeInt(frames.size());
+            for (SdImage f : frames) {
+                WorkerWire.image(out, f);
+            }
+            out.flush();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * TEST ONLY: hands {@code model} to sd.cpp's loader without {@link ModelFile}'s checks, so that
+     * a test can make the pinned sd.cpp abort inside a worker. Refused unless the worker was
+     * started with {@value WorkerWire#TEST_HOOKS}=true, which the host only passes on when its
+     * own JVM has that property.
+     */
+    private static void loadUncheckedForTest(Path model) {
+        if (!Boolean.getBoolean(WorkerWire.TEST_HOOKS)) {
+            throw new IllegalStateException("test hooks are disabled in this worker");
+        }
+        Callbacks.install();
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment params = sd_ctx_params_t.allocate(call);
+            SdCpp.sd_ctx_params_init(params);
+            sd_ctx_params_t.model_path(params, Native.cPath(call, model, "model"));
+            sd_ctx_params_t.n_threads(params, 1);
+            MemorySegment ctx = SdCpp.new_sd_ctx(params);
+            if (!ctx.equals(MemorySegment.NULL)) {
+                SdCpp.free_sd_ctx(ctx);
+            }
+        }
+    }
+}

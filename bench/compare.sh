@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# End-to-end comparison of sdjava with upstream sd-cli (and diffusers on PyTorch, when
+# bench/setup-diffusers.sh has made its venv). Rewrites docs/PERFORMANCE.md.
+#
+#   bench/compare.sh [--sections overhead,load,threads,reuse,weights,memory] [--runs N] [--runs512 N]
+#                    [--fresh] [--report-only] [--smoke] [--data FILE] [--out FILE]
+#   bench/compare.sh jmh [JMH options]     # the JMH suite -> target/bench/jmh.csv
+#
+# Needs the build first: mvn -B -DskipTests install (builds jmh/target/benchmarks.jar).
+set -euo pipefail
+here="$(cd "$(dirname "$0")/.." && pwd)"
+. "$here/.ci/java-home.sh"
+jar="$here/jmh/target/benchmarks.jar"
+if [ ! -f "$jar" ]; then
+  echo "jmh/target/benchmarks.jar is missing. Build first:  mvn -B -DskipTests install" >&2
+  exit 2
+fi
+mkdir -p "$here/target/bench"
+if [ "${1:-}" = "jmh" ]; then
+  shift
+  exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -jar "$jar" \
+    -rf csv -rff "$here/target/bench/jmh.csv" "$@"
+fi
+exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Xmx512m \
+  -Dsdjava.bench.project="$here" -cp "$jar" dev.sdjava.bench.Compare "$@"

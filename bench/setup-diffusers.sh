@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Creates the Python environment for the diffusers comparison (PyTorch CPU + diffusers), from PyPI
+# only, in ~/.cache/sdjava/bench-venv (override with SDJAVA_BENCH_VENV). Idempotent.
+#
+# PyPI's Linux torch wheel is the CUDA build: it pulls the nvidia-* runtime wheels (a few GB) that
+# the CPU path never loads, but without which `import torch` fails. PyTorch's own CPU-only index
+# is not a registry this project may use, so the big download is the price of staying on PyPI.
+set -euo pipefail
+VENV="${SDJAVA_BENCH_VENV:-$HOME/.cache/sdjava/bench-venv}"
+PY="${PYTHON:-python3}"
+if [ ! -x "$VENV/bin/python" ]; then
+  "$PY" -m venv "$VENV"
+fi
+"$VENV/bin/pip" install -q --upgrade pip
+"$VENV/bin/pip" install -q torch diffusers transformers safetensors
+"$VENV/bin/python" - <<'PY'
+import torch, diffusers, transformers
+print("torch", torch.__version__, "diffusers", diffusers.__version__, "transformers", transformers.__version__)
+PY
+echo "$VENV"

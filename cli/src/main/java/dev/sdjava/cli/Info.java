@@ -1,0 +1,436 @@
+package dev.sdjava.cli;
+
+import dev.sdjava.ModelFile;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code sdj info MODEL}: what a model file is, from its header alone (read in Java by
+ * {@link ModelFile}; no weights are loaded and sd.cpp is not involved): format, tensors, types,
+ * parameters, size, the architecture its tensor names reveal, and what {@code generate} needs
+ * beside it.
+ */
+@Command(name = "info", mixinStandardHelpOptions = true, versionProvider = Sdj.Version.class, sortOptions = false, usageHelpAutoWidth = true,
+        description = "Describe a model file (GGUF, safetensors, .ckpt) from its header, without loading weights: "
+                + "format, tensor count, tensor types, parameters, detected architecture, and what 'sdj generate' "
+                + "needs beside it.")
+final class Info implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @ParentCommand
+    Sdj root;
+
+    @Parameters(paramLabel = "MODEL", description = "The model file.")
+    Path file;
+    @Option(names = "--tensors", description = "Also list every tensor (name, type, shape).")
+    boolean listTensors;
+    @Option(names = "--json", description = "Print one JSON object instead of text.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        Io.input(file, "model file");
+        long t0 = System.nanoTime();
+        ModelFile f = ModelFile.read(file);
+        Detected d = detect(f);
+        double readMs = (System.nanoTime() - t0) / 1e6;
+        String types = typeHistogram(f);
+        if (json) {
+            Map<String, Object> o = new LinkedHashMap<>();
+            o.put("path", file.toString());
+            o.put("format", f.format().name().toLowerCase(Locale.ROOT));
+            if (f.version() > 0) {
+                o.put("gguf_version", f.version());
+            }
+            o.put("bytes", f.fileSize());
+            o.put("tensors", f.tensors().size());
+            o.put("parameters", f.parameterCount());
+            o.put("types", new LinkedHashMap<>(f.tensorTypeCounts()));
+            o.put("architecture", d.architecture);
+            o.put("kind", d.kind);
+            o.put("contains", d.contains);
+            o.put("needs", d.needs);
+            o.put("usage", d.usage);
+            o.put("metadata_keys", f.metadata().size());
+            o.put("read_ms", Math.round(readMs * 10) / 10.0);
+            if (listTensors) {
+                List<Object> ts = new ArrayList<>();
+                for (ModelFile.Tensor t : f.tensors()) {
+                    Map<String, Object> m = new LinkedHashMap<>();
+                    m.put("name", t.name());
+                    m.put("type", t.type());
+                    m.put("shape", t.shape());
+                    ts.add(m);
+                }
+                o.put("tensor_list", ts);
+            }
+            out.println(Json.write(o));
+            return 0;
+        }
+        out.println("file:          " + file);
+        out.println("format:        " + f.format().name().toLowerCase(Locale.ROOT) + (f.version() > 0 ? " v" + f.version() : ""));
+        out.println("size:          " + bytes(f.fileSize()) + String.format(Locale.ROOT, " (%,d bytes)", f.fileSize()));
+        out.println("tensors:       " + (f.tensors().isEmpty() && f.format().name().startsWith("TORCH")
+                ? "(not listed: PyTorch pickles are not interpreted)" : f.tensors().size()));
+        out.println("parameters:    " + String.format(Locale.ROOT, "%,d", f.parameterCount()) + " (" + count(f.parameterCount()) + ")");
+        out.println("types:         " + (types.isEmpty() ? "-" : types));
+        out.println("architecture:  " + d.architecture);
+        out.println("kind:          " + d.kind);
+        if (!d.contains.isEmpty()) {
+            out.println("contains:      " + String.join(", ", d.contains));
+        }
+        out.println("needs:         " + (d.needs.isEmpty() ? "nothing else" : String.join("; ", d.needs)));
+        out.println("usage:         " + d.usage);
+        if (!f.metadata().isEmpty()) {
+            out.println("metadata:      " + f.metadata().size() + " keys" + (root.verbosity() > 0 ? "" : " (-v lists them)"));
+            if (root.verbosity() > 0) {
+                f.metadata().forEach((k, v) -> out.println("  " + k + " = " + abbreviate(String.valueOf(v))));
+            }
+        }
+        if (listTensors) {
+            for (ModelFile.Tensor t : f.tensors()) {
+                out.println("  " + t.name() + "  " + t.type() + "  " + t.shape());
+            }
+        }
+        root.term().note(String.format(Locale.ROOT, "header read in %.1f ms", readMs));
+        return 0;
+    }
+
+    private static String abbreviate(String s) {
+        String one = s.replace("\n", "\\n");
+        return one.length() > 120 ? one.substring(0, 117) + "..." : one;
+    }
+
+    static String typeHistogram(ModelFile f) {
+        List<String> parts = new ArrayList<>();
+        f.tensorTypeCounts().entrySet().stream()
+                .sorted((a, b) -> b.getValue() - a.getValue())
+                .forEach(e -> parts.add(e.getKey() + " " + e.getValue()));
+        return String.join(", ", parts);
+    }
+
+    /** What the tensor names say. */
+    record Detected(String architecture, String kind, List<String> contains, List<String> needs, String usage) {
+    }
+
+    /** Tensor-name patterns after the ones sd.cpp's {@code get_sd_version} uses, independent of prefixes. */
+    static Detected detect(ModelFile f) {
+        Names n = new Names(f);
+        String file = f.path().getFileName().toString();
+        if (f.tensors().isEmpty()) {
+            return new Detected("unknown (no tensor list)", f.format().name().startsWith("TORCH")
+                    ? "PyTorch checkpoint" : "empty", List.of(), List.of(),
+                    "sdj generate -m " + file + " -p \"...\" (sd.cpp reads the pickle itself)");
+        }
+        // Adapters and helper models first: their names overlap the big models' ones.
+        if (n.any("lora_down", "lora_up", ".lora_A.", ".lora_B.", "lora_unet_", "lora_te")) {
+            String target = n.any("lora_te2_", "lora_te1_") ? "SDXL"
+                    : n.any("double_blocks", "single_blocks", "single_transformer_blocks") ? "Flux"
+                    : n.any("lora_unet_") ? "SD 1.x / 2.x" : "a diffusion model";
+            return new Detected("LoRA for " + target, "LoRA adapter", List.of(),
+                    List.of("a base model (" + target + ")"),
+                    "sdj generate -m BASE --lora " + file + ":1.0 ...   or   --lora-model-dir DIR with <lora:"
+                            + stem(file) + ":1.0> in the prompt");
+        }
+        if (n.any("control_model.", "input_hint_block.", "controlnet_cond_embedding")) {
+            String base = unetFamily(n, f, "control_model.");
+            return new Detected("ControlNet (" + base + ")", "ControlNet", List.of("ControlNet"),
+                    List.of("a base model (" + base + ")", "a control image"),
+                    "sdj generate -m BASE --control-net " + file + " --control-image IMAGE [--canny] ...");
+        }
+        if (n.any("conv_first.weight") && n.any("body.") || n.any("model.1.sub.0.RDB1.conv1.0.weight")) {
+            int ups = n.count("conv_up");
+            return new Detected("ESRGAN (RRDBNet" + (ups > 0 ? ", " + (1 << ups) + "x" : "") + ")", "upscaler", List.of("upscaler"),
+                    List.of("an image to enlarge"), "sdj upscale --upscale-model " + file + " -i IMAGE -o OUT.png");
+        }
+        boolean unet = n.any("input_blocks.", "down_blocks.");
+        boolean dit = n.any("double_blocks.", "joint_blocks.", "transformer_blocks.0.img_mod.1.weight",
+                "double_stream_modulation_img.lin.weight", "cap_embedder.0.weight", "layers.0.adaLN_sa_ln.weight",
+                "blocks.0.cross_attn.norm_k.weight", "nerf_final_layer_conv.");
+        boolean vae = n.any("first_stage_model.", "vae.") || n.starts("encoder.down.", "decoder.up.", "decoder.up_blocks.",
+                "encoder.down_blocks.", "decoder.conv_in.");
+        boolean tae = n.starts("decoder.layers.", "encoder.layers.", "first_stage_model.decoder.layers.", "first_stage_model.encoder.layers.");
+        boolean clip = n.any("cond_stage_model.", "conditioner.embedders.", "text_encoders.", "te.")
+                || n.starts("text_model.", "transformer.text_model.");
+        boolean t5 = n.any("SelfAttention.q.weight");
+        boolean llm = n.any("self_attn.q_proj.weight") && !clip;
+        if (!unet && !dit) {
+            if (tae) {
+                return new Detected("TAESD (tiny autoencoder)", "VAE (tiny)", List.of("tiny autoencoder"),
+                        List.of("a diffusion model"), "sdj generate -m MODEL --taesd " + file + " ...");
+            }
+            if (vae) {
+                long z = n.ne("decoder.conv_in.weight", 2);
+                String fam = z == 4 ? "SD 1.x/2.x/SDXL" : z == 16 ? "SD3/Flux" : z == 32 ? "Flux 2" : "?";
+                return new Detected("VAE (" + z + " latent channels: " + fam + ")", "VAE", List.of("VAE"),
+                        List.of("a diffusion model"), "sdj generate -m MODEL --vae " + file + " ...");
+            }
+            if (t5) {
+                return new Detected("T5 text encoder", "text encoder", List.of("T5"), List.of("a diffusion model"),
+                        "sdj generate --diffusion-model MODEL --t5xxl " + file + " ...");
+            }
+            if (clip || n.any("text_model.encoder.layers.")) {
+                long dim = n.neEnd("token_embedding.weight", 0);
+                String which = dim == 1280 ? "CLIP-G" : dim == 768 ? "CLIP-L" : "CLIP";
+                String opt = dim == 1280 ? "--clip_g" : "--clip_l";
+                return new Detected(which + " text encoder", "text encoder", List.of(which), List.of("a diffusion model"),
+                        "sdj generate --diffusion-model MODEL " + opt + " " + file + " ...");
+            }
+            if (llm) {
+                return new Detected("LLM text encoder", "text encoder", List.of("LLM"), List.of("a diffusion model"),
+                        "sdj generate --diffusion-model MODEL --llm " + file + " ...");
+            }
+            if (n.any("emb_params", "string_to_param", "clip_l", "clip_g") && f.tensors().size() <= 4) {
+                return new Detected("textual inversion embedding", "embedding", List.of(), List.of("a base model"),
+                        "put it in --embd-dir DIR and write " + stem(file) + " in the prompt");
+            }
+            return new Detected("unknown", "unknown", List.of(), List.of(), "no pattern matched; try sdj generate -m " + file);
+        }
+
+        List<String> contains = new ArrayList<>();
+        String arch;
+        List<String> needs = new ArrayList<>();
+        String hint = "";
+        if (n.any("joint_blocks.")) {
+            arch = "SD3 / SD3.5 (MMDiT)";
+            contains.add("diffusion model (MMDiT)");
+            addEncoders(n, contains);
+            if (!n.any("text_encoders.clip_l.")) needs.add("--clip_l");
+            if (!n.any("text_encoders.clip_g.")) needs.add("--clip_g");
+            if (!n.any("text_encoders.t5xxl.")) needs.add("--t5xxl");
+            if (!vae) needs.add("--vae");
+            hint = " --cfg-scale 4.5 --sampling-method euler";
+        } else if (n.any("nerf_final_layer_conv.")) {
+            arch = "Chroma Radiance";
+            contains.add("diffusion model (DiT)");
+            needs.add("--t5xxl");
+        } else if (n.any("transformer_blocks.0.img_mod.1.weight")) {
+            arch = "Qwen-Image";
+            contains.add("diffusion model (MMDiT)");
+            needs.addAll(List.of("--vae (Qwen-Image VAE)", "--llm (Qwen2.5-VL 7B)"));
+            hint = " --cfg-scale 2.5 --sampling-method euler";
+        } else if (n.any("double_stream_modulation_img.lin.weight")) {
+            arch = n.any("single_blocks.47.linear1.weight") ? "Flux 2" : "Flux 2 Klein";
+            contains.add("diffusion model (DiT)");
+            needs.addAll(List.of("--vae (Flux 2 VAE)", "--llm (its text encoder)"));
+            hint = " --cfg-scale 1.0 --sampling-method euler";
+        } else if (n.any("double_blocks.0.img_mlp.gate_proj.weight")) {
+            arch = "Ovis-Image";
+            contains.add("diffusion model (DiT)");
+            needs.addAll(List.of("--vae", "--llm"));
+        } else if (n.any("double_blocks.")) {
+            long in = n.ne("img_in.weight", 0);
+            boolean chroma = n.any("distilled_guidance_layer.");
+            arch = chroma ? "Chroma" : in == 384 ? "Flux Fill" : in == 128 ? "Flux Controls" : in == 196 ? "Flex.2" : "Flux";
+            contains.add("diffusion model (DiT)");
+            needs.add("--vae (ae.safetensors)");
+            if (!chroma) needs.add("--clip_l");
+            needs.add("--t5xxl");
+            hint = " --cfg-scale 1.0 --sampling-method euler";
+        } else if (n.any("cap_embedder.0.weight")) {
+            arch = "Z-Image";
+            contains.add("diffusion model (DiT)");
+            needs.addAll(List.of("--vae (ae.safetensors)", "--llm (Qwen3 4B)"));
+            hint = " --cfg-scale 1.0";
+        } else if (n.any("layers.0.adaLN_sa_ln.weight")) {
+            arch = "ERNIE-Image";
+            contains.add("diffusion model (DiT)");
+            needs.addAll(List.of("--vae", "--llm"));
+        } else if (n.any("blocks.0.cross_attn.norm_k.weight")) {
+            arch = "Wan (video)";
+            contains.add("diffusion model (DiT)");
+            needs.add("video generation, which sdj does not do: use upstream's sd-cli -M vid_gen");
+        } else if (n.any("input_blocks.8.0.time_mixer.mix_factor")) {
+            arch = "Stable Video Diffusion";
+            contains.add("diffusion model (UNet)");
+            needs.add("video generation, which sdj does not do");
+        } else {
+            arch = unetFamily(n, f, "");
+            contains.add("diffusion model (UNet)");
+            addEncoders(n, contains);
+            boolean xl = arch.startsWith("SDXL");
+            if (!clip) {
+                needs.add(xl ? "--clip_l and --clip_g (text encoders)" : "--clip_l (text encoder)");
+            }
+            if (!vae && !arch.startsWith("SDXS")) {
+                needs.add("--vae");
+            }
+            if (xl && vae) {
+                hint = "   (an fp16-fixed SDXL VAE via --vae avoids NaNs in f16)";
+            }
+        }
+        if (vae && !contains.contains("VAE")) {
+            contains.add(tae ? "tiny autoencoder" : "VAE");
+        }
+        boolean complete = needs.isEmpty();
+        String flag = complete || arch.startsWith("SD") && !arch.startsWith("SD3") ? "-m" : "--diffusion-model";
+        String kind = complete ? "full checkpoint" : "diffusion model (needs other files)";
+        return new Detected(arch, kind, contains, needs,
+                "sdj generate " + flag + " " + file + (needs.isEmpty() ? "" : " " + String.join(" ", needs.stream()
+                        .filter(s -> s.startsWith("--")).map(s -> s.replaceAll(" .*", "") + " FILE").toList()))
+                        + " -p \"...\"" + hint);
+    }
+
+    private static void addEncoders(Names n, List<String> contains) {
+        if (n.any("text_encoders.clip_l.", "cond_stage_model.transformer.", "conditioner.embedders.0.transformer.")
+                || n.starts("text_model.", "te.")) {
+            contains.add("text encoder (CLIP-L)");
+        }
+        if (n.any("cond_stage_model.model.", "conditioner.embedders.0.model.")) {
+            contains.add("text encoder (OpenCLIP-H)");
+        }
+        if (n.any("text_encoders.clip_g.", "conditioner.embedders.1.")) {
+            contains.add("text encoder (CLIP-G)");
+        }
+        if (n.any("text_encoders.t5xxl.")) {
+            contains.add("text encoder (T5-XXL)");
+        }
+    }
+
+    /** SD 1.x / 2.x / SDXL and their variants, as sd.cpp tells them apart. */
+    private static String unetFamily(Names n, ModelFile f, String prefix) {
+        boolean multipleEncoders = n.any("conditioner.embedders.1", "cond_stage_model.1", "te.1");
+        long context = n.neEnd(prefix.isEmpty() ? "input_blocks.1.1.transformer_blocks.0.attn2.to_k.weight"
+                : prefix + "input_blocks.1.1.transformer_blocks.0.attn2.to_k.weight", 0);
+        if (context <= 0) {
+            context = n.neEnd("down_blocks.0.attentions.0.transformer_blocks.0.attn2.to_k.weight", 0);
+        }
+        long token = n.neEnd("token_embedding.weight", 0);
+        boolean xl = multipleEncoders || n.any("label_emb.") || context == 2048;
+        long inCh = n.ne("input_blocks.0.0.weight", 2);
+        if (inCh <= 0) {
+            inCh = n.ne("conv_in.weight", 2);
+        }
+        boolean inpaint = inCh == 9;
+        boolean pix2pix = inCh == 8;
+        boolean middle1 = n.any("middle_block.1.", "mid_block.resnets.1.");
+        if (!prefix.isEmpty()) {
+            return xl ? "SDXL" : context == 1024 ? "SD 2.x" : "SD 1.x";
+        }
+        if (xl) {
+            if (inpaint) return "SDXL Inpaint";
+            if (pix2pix) return "SDXL Instruct-Pix2Pix";
+            if (!middle1) return n.any("output_blocks.3.1.transformer_blocks.1", "up_blocks.1.attentions.0.transformer_blocks.1")
+                    ? "SDXL (SSD-1B)" : "SDXL (Vega)";
+            return "SDXL";
+        }
+        boolean sd2 = token == 1024 || token <= 0 && context == 1024;
+        if (sd2) {
+            if (inpaint) return "SD 2.x Inpaint";
+            if (!middle1) return "SD 2.x Tiny UNet / SDXS-0.9";
+            return "SD 2.x";
+        }
+        if (inpaint) return "SD 1.x Inpaint";
+        if (pix2pix) return "SD 1.x Instruct-Pix2Pix";
+        if (!middle1) {
+            return n.any("output_blocks.7.1", "up_blocks.2.attentions.1") ? "SD 1.x Tiny UNet" : "SDXS (512-DS)";
+        }
+        return "SD 1.x";
+    }
+
+    private static String stem(String file) {
+        String ext = Io.extension(file);
+        return file.substring(0, file.length() - ext.length());
+    }
+
+    /** Tensor-name queries; one pass over the names per query (a few thousand names: microseconds). */
+    private static final class Names {
+        private final ModelFile f;
+        private final boolean gguf;
+
+        Names(ModelFile f) {
+            this.f = f;
+            this.gguf = f.format() == ModelFile.Format.GGUF;
+        }
+
+        boolean any(String... parts) {
+            for (ModelFile.Tensor t : f.tensors()) {
+                for (String p : parts) {
+                    if (t.name().contains(p)) {
+                        return true;
+                    }
+                }
+            }
+            return false;
+        }
+
+        boolean starts(String... prefixes) {
+            for (ModelFile.Tensor t : f.tensors()) {
+                for (String p : prefixes) {
+                    if (t.name().startsWith(p)) {
+                        return true;
+                    }
+                }
+            }
+            return false;
+        }
+
+        int count(String part) {
+            int c = 0;
+            for (ModelFile.Tensor t : f.tensors()) {
+                if (t.name().contains(part) && t.name().endsWith(".weight")) {
+                    c++;
+                }
+            }
+            return c;
+        }
+
+        /** ggml's ne[i] (innermost first) of the first tensor whose name ends with {@code suffix}, or -1. */
+        long ne(String suffix, int i) {
+            for (ModelFile.Tensor t : f.tensors()) {
+                if (t.name().endsWith(suffix)) {
+                    List<Long> s = t.shape();
+                    int idx = gguf ? i : s.size() - 1 - i;
+                    return idx >= 0 && idx < s.size() ? s.get(idx) : -1;
+                }
+            }
+            return -1;
+        }
+
+        /** As {@link #ne}, for names containing {@code part} anywhere. */
+        long neEnd(String part, int i) {
+            return ne(part, i);
+        }
+    }
+
+    static String bytes(long b) {
+        if (b >= 1_000_000_000L) {
+            return String.format(Locale.ROOT, "%.2f GB", b / 1e9);
+        }
+        if (b >= 1_000_000L) {
+            return String.format(Locale.ROOT, "%.1f MB", b / 1e6);
+        }
+        if (b >= 1000) {
+            return String.format(Locale.ROOT, "%.1f kB", b / 1e3);
+        }
+        return b + " B";
+    }
+
+    static String count(long n) {
+        if (n >= 1_000_000_000L) {
+            return String.format(Locale.ROOT, "%.2f B", n / 1e9);
+        }
+        if (n >= 1_000_000L) {
+            return String.format(Locale.ROOT, "%.1f M", n / 1e6);
+        }
+        if (n >= 1000) {
+            return String.format(Locale.ROOT, "%.1f k", n / 1e3);
+        }
+        return Long.toString(n);
+    }
+}

@@ -1,0 +1,324 @@
+package dev.sdjava.cli;
+
+import dev.sdjava.Fixtures;
+import dev.sdjava.LoraApplyMode;
+import dev.sdjava.Prediction;
+import dev.sdjava.PreviewMode;
+import dev.sdjava.RngType;
+import dev.sdjava.SamplingMethod;
+import dev.sdjava.Scheduler;
+import dev.sdjava.SdImage;
+import dev.sdjava.WeightType;
+import dev.sdjava.synthetic.Architecture;
+import dev.sdjava.synthetic.Precision;
+import dev.sdjava.synthetic.SyntheticModel;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Every command except the generating ones, through picocli with captured output: results,
+ * files and each error exit code that needs no generation (2, 3, 4).
+ */
+class CommandsTest {
+    @TempDir
+    Path tmp;
+
+    private static String sd1() {
+        return Fixtures.sd1().toString();
+    }
+
+    // ---- the root command ----
+
+    @Test
+    void versionPrintsSdjavaAndSdCppVersions() {
+        Cli r = Cli.run("--version").expect(0);
+        assertTrue(r.out().startsWith("sdjava "), r.out());
+        assertTrue(r.out().contains("stable-diffusion.cpp pypi-0.4.7 (commit "), r.out());
+    }
+
+    @Test
+    void noCommandPrintsUsageAndExits2() {
+        Cli r = Cli.run();
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("Usage: sdj"), r.err());
+        assertTrue(r.err().contains("generate") && r.err().contains("demo") && r.err().contains("info"), r.err());
+    }
+
+    @Test
+    void unknownOptionIsOneLineUsageErrorWithASuggestion() {
+        Cli r = Cli.run("generate", "-m", sd1(), "--step", "2").expect(2);
+        assertTrue(r.lastErr().startsWith("sdj generate: Unknown option") && r.lastErr().contains("'--step'"), r.err());
+        assertTrue(r.lastErr().contains("did you mean --steps"), r.err());
+    }
+
+    @Test
+    void helpOfGenerateListsUpstreamOptionNames() {
+        Cli r = Cli.run("generate", "--help").expect(0);
+        for (String o : new String[] {"-m, --model", "-p, --prompt", "-n, --negative-prompt", "--cfg-scale", "--sampling-method",
+                "--scheduler", "--steps", "-W, --width", "-H, --height", "-s, --seed", "-b, --batch-count", "-o, --output",
+                "--type", "-t, --threads", "--clip-skip", "--vae", "--taesd", "--rng", "-i, --init-img", "--strength",
+                "--mask", "--control-net", "--control-image", "--control-strength", "--canny", "--lora-model-dir",
+                "--lora", "--embd-dir", "--vae-tiling", "--diffusion-model", "--clip_l", "--clip_g", "--t5xxl"}) {
+            assertTrue(r.out().contains(o), "help lacks " + o);
+        }
+    }
+
+    @Test
+    void namesListedInHelpAreSdCppsOwn() {
+        assertEquals(Names.names(SamplingMethod.values(), SamplingMethod::sdName), Names.SAMPLERS);
+        assertEquals(Names.names(Scheduler.values(), Scheduler::sdName), Names.SCHEDULERS);
+        assertEquals(Names.names(RngType.values(), RngType::sdName), Names.RNGS);
+        assertEquals(Names.names(Prediction.values(), Prediction::sdName), Names.PREDICTIONS);
+        assertEquals(Names.names(LoraApplyMode.values(), LoraApplyMode::sdName), Names.LORA_MODES);
+        assertEquals(Names.names(PreviewMode.values(), PreviewMode::sdName), Names.PREVIEWS);
+    }
+
+    // ---- system-info ----
+
+    @Test
+    void systemInfoNamesVersionsLibraryBackendAndDevices() {
+        Cli r = Cli.run("system-info").expect(0);
+        assertTrue(r.out().contains("sd.cpp version:     pypi-0.4.7"), r.out());
+        assertTrue(r.out().contains("library:            /"), r.out());
+        assertTrue(r.out().contains("libstable-diffusion"), r.out());
+        assertTrue(r.out().contains("backend:            "), r.out());
+        assertTrue(r.out().contains("device:             CPU (cpu: "), r.out());
+        assertTrue(r.out().contains("physical cores:     "), r.out());
+    }
+
+    @Test
+    void systemInfoJson() {
+        Cli r = Cli.run("system-info", "--json").expect(0);
+        String j = r.out().strip();
+        assertTrue(j.startsWith("{\"sdjava\":") && j.endsWith("}"), j);
+        assertTrue(j.contains("\"devices\":[{\"name\":\"CPU\""), j);
+        assertEquals(1, r.out().strip().lines().count());
+    }
+
+    // ---- generate: the errors that need no generation ----
+
+    @Test
+    void generateWithoutModelExits2() {
+        Cli r = Cli.run("generate", "-p", "x").expect(2);
+        assertTrue(r.lastErr().contains("no model: give -m/--model"), r.err());
+    }
+
+    @Test
+    void generateWithMissingModelFileExits3() {
+        Cli r = Cli.run("generate", "-m", tmp.resolve("nope.safetensors").toString(), "-p", "x").expect(3);
+        assertTrue(r.lastErr().contains("nope.safetensors does not exist"), r.err());
+    }
+
+    @Test
+    void generateWithMissingInitImageExits3() {
+        Cli r = Cli.run("generate", "-m", sd1(), "-i", tmp.resolve("init.png").toString()).expect(3);
+        assertTrue(r.lastErr().contains("init image") && r.lastErr().contains("does not exist"), r.err());
+    }
+
+    @Test
+    void generateWithUndecodableImageExits3() throws Exception {
+        Path bad = Files.writeString(tmp.resolve("init.png"), "not a png");
+        Cli r = Cli.run("generate", "-m", sd1(), "-i", bad.toString()).expect(3);
+        assertTrue(r.lastErr().contains("not an image"), r.err());
+    }
+
+    @Test
+    void generateWithMissingLoraOfAPromptTagExits3() {
+        Cli r = Cli.run("generate", "-m", sd1(), "--lora-model-dir", tmp.toString(), "-p", "a fox <lora:absent:0.5>").expect(3);
+        assertTrue(r.lastErr().contains("LoRA <lora:absent:0.5> not found"), r.err());
+    }
+
+    @Test
+    void generateWithUnknownSamplerExits2NamingTheKnownOnes() {
+        Cli r = Cli.run("generate", "-m", sd1(), "--sampling-method", "euler_x").expect(2);
+        assertTrue(r.lastErr().contains("--sampling-method") && r.lastErr().contains("euler_a"), r.err());
+    }
+
+    @Test
+    void generateWithOutOfRangeValueExits2() {
+        Cli r = Cli.run("generate", "-m", sd1(), "-W", "63").expect(2);
+        assertTrue(r.lastErr().contains("width must be a multiple of 8"), r.err());
+    }
+
+    @Test
+    void generateWithAFileThatIsNoModelExits4() throws Exception {
+        Path png = tmp.resolve("picture.png");
+        new SdImage(8, 8, 3, new byte[8 * 8 * 3]).writePng(png);
+        Cli r = Cli.run("generate", "-m", png.toString(), "-p", "x").expect(4);
+        assertTrue(r.lastErr().contains("picture.png"), r.err());
+    }
+
+    @Test
+    void generateWithAModelSdCppRejectsExits4() {
+        // A well-formed safetensors file, but a LoRA: sd.cpp finds no diffusion model in it.
+        Path lora = Fixtures.model(Architecture.SD1_LORA);
+        Cli r = Cli.run("generate", "-m", lora.toString(), "-p", "x", "-t", "2").expect(4);
+        assertTrue(r.lastErr().startsWith("sdj generate: error: sd.cpp could not load " + lora), r.err());
+        assertTrue(r.lastErr().contains("(sd.cpp: "), "the line should say what sd.cpp said: " + r.err());
+    }
+
+    @Test
+    void verboseShowsSdCppsOwnLogAndDefaultDoesNot() {
+        String lora = Fixtures.model(Architecture.SD1_LORA).toString();
+        Cli quiet = Cli.run("generate", "-m", lora, "-p", "x", "-t", "2");
+        assertEquals(4, quiet.code());
+        assertFalse(quiet.err().contains("[sd.cpp INFO]"), quiet.err());
+        Cli verbose = Cli.run("generate", "-v", "-m", lora, "-p", "x", "-t", "2");
+        assertEquals(4, verbose.code());
+        assertTrue(verbose.err().contains("[sd.cpp INFO] "), verbose.err());
+        assertTrue(verbose.err().contains("[sd.cpp ERROR] "), verbose.err());
+        assertTrue(verbose.err().contains("\tat dev.sdjava."), "-v prints the stack trace: " + verbose.err());
+    }
+
+    @Test
+    void verboseAddsTheStackTrace() {
+        Cli r = Cli.run("-v", "generate", "-m", tmp.resolve("nope.gguf").toString());
+        assertEquals(3, r.code());
+        assertTrue(r.err().contains("\tat dev.sdjava.cli."), r.err());
+    }
+
+    // ---- test-model ----
+
+    @Test
+    void testModelWritesTheSameFileAsTheTestFixtures() throws Exception {
+        Path out = tmp.resolve("taesd.safetensors");
+        Cli r = Cli.run("test-model", "--arch", "taesd", "--precision", "f16", "--seed", "42", "-o", out.toString()).expect(0);
+        assertTrue(r.out().startsWith(out + "  taesd  "), r.out());
+        assertArrayEquals(Files.readAllBytes(Fixtures.model(Architecture.TAESD)), Files.readAllBytes(out),
+                "sdj test-model and the fixtures must write the same bytes");
+        assertTrue(r.err().contains("the weights are random"), r.err());
+    }
+
+    @Test
+    void testModelJsonAndOtherSeed() throws Exception {
+        Path out = tmp.resolve("esrgan.safetensors");
+        Cli r = Cli.run("test-model", "--arch", "esrgan-x4", "--seed", "7", "-o", out.toString(), "--json").expect(0);
+        assertTrue(r.out().contains("\"arch\":\"esrgan-x4\"") && r.out().contains("\"seed\":7"), r.out());
+        assertEquals(SyntheticModel.fileSize(Architecture.ESRGAN, Precision.F16, 7), Files.size(out));
+    }
+
+    @Test
+    void testModelListsArchitectures() {
+        Cli r = Cli.run("test-model", "--list").expect(0);
+        assertEquals(Architecture.values().length, r.out().lines().count());
+        assertTrue(r.out().contains("1,066,235,307 parameters"), r.out());
+    }
+
+    @Test
+    void testModelUnknownArchitectureExits2() {
+        Cli r = Cli.run("test-model", "--arch", "sd9").expect(2);
+        assertTrue(r.lastErr().contains("unknown architecture 'sd9'"), r.err());
+    }
+
+    // ---- info ----
+
+    @Test
+    void infoOnTheSyntheticSd1IsRightAndFast() {
+        Path model = Fixtures.sd1();
+        Cli.run("info", Fixtures.model(Architecture.TAESD).toString()); // class loading and JIT, as any first call
+        long t0 = System.nanoTime();
+        Cli r = Cli.run("info", model.toString()).expect(0);
+        double ms = (System.nanoTime() - t0) / 1e6;
+        System.out.printf(Locale.ROOT, "sdj info on the %.2f GB synthetic SD1: %.0f ms in-process%n", model.toFile().length() / 1e9, ms);
+        assertTrue(r.out().contains("format:        safetensors"), r.out());
+        assertTrue(r.out().contains("tensors:       1130"), r.out());
+        assertTrue(r.out().contains("parameters:    1,066,235,307"), r.out());
+        assertTrue(r.out().contains("types:         F16 1130"), r.out());
+        assertTrue(r.out().contains("architecture:  SD 1.x\n"), r.out());
+        assertTrue(r.out().contains("kind:          full checkpoint"), r.out());
+        assertTrue(r.out().contains("contains:      diffusion model (UNet), text encoder (CLIP-L), VAE"), r.out());
+        assertTrue(r.out().contains("needs:         nothing else"), r.out());
+        assertTrue(r.out().contains("size:          2.13 GB"), r.out());
+        assertTrue(ms < 2000, "sdj info took " + ms + " ms");
+    }
+
+    @Test
+    void infoRecognisesTheHelperModels() {
+        assertTrue(Cli.run("info", Fixtures.model(Architecture.SD1_LORA).toString()).expect(0).out()
+                .contains("architecture:  LoRA for SD 1.x / 2.x"));
+        assertTrue(Cli.run("info", Fixtures.model(Architecture.TAESD).toString()).expect(0).out()
+                .contains("architecture:  TAESD (tiny autoencoder)"));
+        Cli esrgan = Cli.run("info", Fixtures.model(Architecture.ESRGAN).toString()).expect(0);
+        assertTrue(esrgan.out().contains("architecture:  ESRGAN (RRDBNet, 4x)"), esrgan.out());
+        assertTrue(esrgan.out().contains("usage:         sdj upscale --upscale-model"), esrgan.out());
+    }
+
+    @Test
+    void infoOnGgufShowsItsQuantTypes() {
+        Cli r = Cli.run("info", "--json", Fixtures.sd1Gguf(WeightType.Q8_0).toString()).expect(0);
+        assertTrue(r.out().contains("\"format\":\"gguf\""), r.out());
+        assertTrue(r.out().contains("\"Q8_0\":"), r.out());
+        assertTrue(r.out().contains("\"architecture\":\"SD 1.x\""), r.out());
+        assertTrue(r.out().contains("\"parameters\":1066235307"), r.out());
+    }
+
+    @Test
+    void infoOnMissingFileExits3AndOnGarbageExits4() throws Exception {
+        Cli.run("info", tmp.resolve("none.gguf").toString()).expect(3);
+        Path junk = Files.writeString(tmp.resolve("junk.safetensors"), "this is not a model at all");
+        Cli r = Cli.run("info", junk.toString()).expect(4);
+        assertTrue(r.lastErr().contains("junk.safetensors"), r.err());
+    }
+
+    // ---- convert ----
+
+    @Test
+    void convertWritesGgufOfTheRequestedType() {
+        Path out = tmp.resolve("lora-q8.gguf");
+        Cli r = Cli.run("convert", "-m", Fixtures.model(Architecture.SD1_LORA).toString(), "--type", "q8_0", "-o", out.toString()).expect(0);
+        assertTrue(r.out().startsWith(out + "  q8_0  "), r.out());
+        Cli info = Cli.run("info", out.toString()).expect(0);
+        assertTrue(info.out().contains("format:        gguf"), info.out());
+        // sd.cpp quantizes the tensors whose rows fit q8_0's blocks (lora_down) and keeps the rest.
+        assertTrue(info.out().contains("Q8_0 232"), info.out());
+        assertTrue(info.out().contains("architecture:  LoRA for SD 1.x / 2.x"), info.out());
+        assertFalse(tmp.toFile().list((d, n) -> n.contains(".tmp-")).length > 0, "temporary file left behind");
+    }
+
+    @Test
+    void convertNeedsATypeAndAnInput() {
+        Cli.run("convert", "-m", Fixtures.model(Architecture.TAESD).toString()).expect(2);
+        Cli.run("convert", "-m", tmp.resolve("x.safetensors").toString(), "--type", "q8_0").expect(3);
+        Cli r = Cli.run("convert", "-m", Fixtures.model(Architecture.TAESD).toString(), "--type", "q9_9").expect(2);
+        assertTrue(r.lastErr().contains("--type"), r.err());
+    }
+
+    // ---- upscale ----
+
+    @Test
+    void upscaleEnlargesByTheModelsFactor() throws Exception {
+        Path in = tmp.resolve("in.png");
+        byte[] px = new byte[16 * 16 * 3];
+        for (int i = 0; i < px.length; i++) {
+            px[i] = (byte) (i * 7);
+        }
+        new SdImage(16, 16, 3, px).writePng(in);
+        Path out = tmp.resolve("up.png");
+        Cli r = Cli.run("upscale", "--upscale-model", Fixtures.model(Architecture.ESRGAN).toString(), "-i", in.toString(),
+                "-o", out.toString(), "-t", "2").expect(0);
+        assertEquals(out + "  64x64", r.out().strip());
+        SdImage up = SdImage.read(out);
+        assertEquals(64, up.width());
+        assertEquals(64, up.height());
+    }
+
+    @Test
+    void upscaleErrors() throws Exception {
+        Path in = tmp.resolve("in.png");
+        new SdImage(8, 8, 3, new byte[8 * 8 * 3]).writePng(in);
+        Cli.run("upscale", "-i", in.toString()).expect(2);
+        Cli.run("upscale", "--upscale-model", Fixtures.model(Architecture.ESRGAN).toString(), "-i", tmp.resolve("no.png").toString()).expect(3);
+        Cli r = Cli.run("upscale", "--upscale-model", Fixtures.model(Architecture.TAESD).toString(), "-i", in.toString(),
+                "-o", tmp.resolve("x.png").toString(), "-t", "2").expect(4);
+        assertTrue(r.lastErr().contains("could not load the upscaler"), r.err());
+    }
+}
