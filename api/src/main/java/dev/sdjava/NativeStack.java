@@ -1,10 +1,18 @@
 package dev.sdjava;
 
 import java.util.concurrent.Callable;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Runs a native call on a platform thread with a large stack, and waits for it.
+ * One platform thread with a large stack that runs a context's native calls, one at a time,
+ * while the caller waits.
  *
  * <p>Why: sd.cpp parses prompts with a {@code std::regex} that recurses about 320 bytes of
  * native stack per prompt character (measured on this libstdc++: 3,224 characters without
@@ -13,55 +21,90 @@ import java.util.concurrent.atomic.AtomicReference;
  * stack (reserved, committed only as touched) hold about 200,000 characters, six times
  * {@link GenerationRequest#MAX_PROMPT_LENGTH}.
  *
- * <p>The caller's interrupt is passed on to the worker (where {@code StableDiffusion} reads it
- * after sd.cpp returns) and restored on the caller; the call itself cannot be stopped.
+ * <p>The thread lives as long as its context, so sd.cpp always runs on the same thread (a new
+ * thread per call made the process grow by hundreds of MiB: each brought its own native
+ * allocator and thread-pool state). The caller's interrupt is passed on to the task (where
+ * {@code StableDiffusion} reads it after sd.cpp returns) and restored on the caller; the native
+ * call itself cannot be stopped.
  */
-final class NativeStack {
+final class NativeStack implements AutoCloseable {
     static final long STACK_BYTES = 64L << 20;
 
-    private NativeStack() {
+    private final ExecutorService thread;
+    private volatile Thread worker;
+
+    NativeStack(String name) {
+        thread = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(null, r, name, STACK_BYTES);
+            t.setDaemon(true);
+            return t;
+        });
     }
 
-    /** Runs {@code task} on a fresh big-stack thread named after the caller; rethrows what it throws. */
-    static <T> T call(Callable<T> task) {
-        AtomicReference<T> result = new AtomicReference<>();
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        Thread caller = Thread.currentThread();
-        Thread worker = new Thread(null, () -> {
-            try {
-                result.set(task.call());
-            } catch (Throwable t) {
-                failure.set(t);
-            }
-        }, "sdjava-native-for-" + caller.getName(), STACK_BYTES);
-        worker.setDaemon(true);
-        worker.start();
+    /** Runs {@code task} on this stack's thread and waits for it; rethrows what it throws. */
+    <T> T call(Callable<T> task) {
+        AtomicBoolean interruptRequested = new AtomicBoolean();
+        Future<T> f;
+        try {
+            f = thread.submit(() -> {
+                worker = Thread.currentThread();
+                Thread.interrupted(); // nothing stale from an earlier call
+                if (interruptRequested.get()) {
+                    Thread.currentThread().interrupt();
+                }
+                try {
+                    return task.call();
+                } finally {
+                    Thread.interrupted();
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            throw new IllegalStateException("this context is closed", e);
+        }
         boolean interrupted = Thread.interrupted();
         if (interrupted) {
-            worker.interrupt();
+            interruptRequested.set(true);
         }
         while (true) {
             try {
-                worker.join();
-                break;
+                T result = f.get();
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+                return result;
             } catch (InterruptedException e) {
                 interrupted = true;
-                worker.interrupt();
+                interruptRequested.set(true);
+                Thread w = worker;
+                if (w != null) {
+                    w.interrupt();
+                }
+            } catch (ExecutionException e) {
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+                Throwable t = e.getCause();
+                if (t instanceof RuntimeException r) {
+                    throw r;
+                }
+                if (t instanceof Error err) {
+                    throw err;
+                }
+                throw new IllegalStateException("native call failed: " + t, t);
+            } catch (CancellationException e) {
+                throw new IllegalStateException("native call was cancelled", e);
             }
         }
-        if (interrupted) {
-            caller.interrupt();
+    }
+
+    /** Lets the thread end once its current task (if any) is done. */
+    @Override
+    public void close() {
+        thread.shutdown();
+        try {
+            thread.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
-        Throwable t = failure.get();
-        if (t instanceof RuntimeException r) {
-            throw r;
-        }
-        if (t instanceof Error e) {
-            throw e;
-        }
-        if (t != null) {
-            throw new IllegalStateException("native call failed: " + t, t);
-        }
-        return result.get();
     }
 }

@@ -31,9 +31,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * One generation runs at a time per context; other threads calling {@link #generate} wait their
  * turn. Any number of contexts may exist and generate at once in one JVM (each uses its own
  * threads; memory adds up). {@link #close()} is idempotent; it waits for a running generation
- * to end; afterwards every method throws {@link IllegalStateException}. sd.cpp runs on an sdjava
- * thread with a 64 MiB stack (its prompt parser needs native stack in proportion to the prompt),
- * so listeners are called on that thread, not the caller's.
+ * to end; afterwards every method throws {@link IllegalStateException}. Generation runs on the
+ * context's own thread, {@code sdjava-context-N}, which has a 64 MiB stack (sd.cpp's prompt
+ * parser needs native stack in proportion to the prompt), so listeners are called on that
+ * thread, not the caller's.
  *
  * <h2>Cancellation</h2>
  * The pinned sd.cpp has no API to stop a running generation. {@link #cancel()} (or interrupting
@@ -55,6 +56,9 @@ public final class StableDiffusion implements AutoCloseable {
     private final MemorySegment ctx;
     /** Set instead of {@link #ctx} when the config is isolated: the context lives in a worker process. */
     private final IsolatedContext isolated;
+    /** The big-stack thread sd.cpp's generation runs on (see NativeStack); null when isolated. */
+    private final NativeStack nativeStack;
+    private static final AtomicLong CONTEXTS = new AtomicLong();
     private final ReentrantLock lock = new ReentrantLock(true);
     private volatile boolean closed;
     /** Tickets number generate calls in arrival order; cancel() cancels every ticket issued so far. */
@@ -66,6 +70,7 @@ public final class StableDiffusion implements AutoCloseable {
         if (config.isolated()) {
             arena.close();
             ctx = null;
+            nativeStack = null;
             isolated = IsolatedContext.start(config, progress);
             return;
         }
@@ -96,6 +101,7 @@ public final class StableDiffusion implements AutoCloseable {
                     "sd.cpp could not load " + config, problems, null);
         }
         ctx = raw.reinterpret(arena, SdCpp::free_sd_ctx);
+        nativeStack = new NativeStack("sdjava-context-" + CONTEXTS.incrementAndGet());
     }
 
     /**
@@ -151,7 +157,7 @@ public final class StableDiffusion implements AutoCloseable {
                 return isolated.generate(request);
             }
             // On a big native stack: sd.cpp's prompt parser recurses per character (see NativeStack).
-            return NativeStack.call(() -> generateLocked(request, ticket));
+            return nativeStack.call(() -> generateLocked(request, ticket));
         } finally {
             lock.unlock();
         }
@@ -297,6 +303,7 @@ public final class StableDiffusion implements AutoCloseable {
                 if (isolated != null) {
                     isolated.close();
                 } else {
+                    nativeStack.close();
                     arena.close();
                 }
             }

@@ -435,6 +435,13 @@ public final class Compare {
             m.put("gen_cpu_s", Worker.fmt((ge - gs) / 100.0));
         }
         m.put("vmhwm_kb", String.valueOf(run.hwmAtGenEnd));
+        for (String span : List.of("sampling", "decode")) {
+            Long a = run.cpuAt.get(span + "_start");
+            Long b = run.cpuAt.get(span + "_end");
+            if (a != null && b != null && a >= 0 && b >= 0) {
+                m.put(span + "_cpu_s", Worker.fmt((b - a) / 100.0));
+            }
+        }
         m.put("rss_kb", String.valueOf(run.maxRssKb));
         m.put("wall_s", Worker.fmt(run.wallSeconds));
         m.put("cpu_s", Worker.fmt(run.cpuSeconds));
@@ -509,7 +516,11 @@ public final class Compare {
     static final Map<String, java.util.regex.Pattern> CPU_MARKS = Map.of(
             "load_start", java.util.regex.Pattern.compile("loading model from"),
             "gen_start", java.util.regex.Pattern.compile("generate_image \\d+x\\d+"),
-            "gen_end", java.util.regex.Pattern.compile("generate_image completed in"));
+            "gen_end", java.util.regex.Pattern.compile("generate_image completed in"),
+            "sampling_start", LogParse.SAMPLING_START,
+            "sampling_end", java.util.regex.Pattern.compile("sampling completed, taking"),
+            "decode_start", LogParse.DECODE_START,
+            "decode_end", java.util.regex.Pattern.compile("decode_first_stage completed, taking"));
 
     private static ProcessHandle innermost(Process p) {
         ProcessHandle h = p.toHandle();

@@ -52,12 +52,29 @@ final class LogParse {
         }
     }
 
-    /** Generation metrics: gen_native_s, sampling_s, decode_s, cond_s. */
+    static final Pattern SAMPLING_START = Pattern.compile("generating image: ");
+    static final Pattern DECODE_START = Pattern.compile("decoding \\d+ latents");
+
+    /** Generation metrics: gen_native_s, sampling_s, decode_s, cond_s; sampling_cpu_s, decode_cpu_s when lines carry CPU times. */
     static void generation(List<Worker.LogLine> lines, Map<String, String> out) {
         find(lines, GENERATE, "gen_native_s", out);
         find(lines, SAMPLING, "sampling_s", out);
         find(lines, DECODE, "decode_s", out);
         find(lines, COND, "cond_s", out);
+        cpuSpan(lines, SAMPLING_START, SAMPLING, "sampling_cpu_s", out);
+        cpuSpan(lines, DECODE_START, DECODE, "decode_cpu_s", out);
+    }
+
+    private static void cpuSpan(List<Worker.LogLine> lines, Pattern from, Pattern to, String key, Map<String, String> out) {
+        Long a = null;
+        for (Worker.LogLine l : lines) {
+            if (a == null && from.matcher(l.text()).find() && l.cpu() >= 0) {
+                a = l.cpu();
+            } else if (a != null && to.matcher(l.text()).find() && l.cpu() >= 0) {
+                out.put(key, Worker.fmt((l.cpu() - a) / 1e9));
+                return;
+            }
+        }
     }
 
     private static void find(List<Worker.LogLine> lines, Pattern p, String key, Map<String, String> out) {

@@ -36,7 +36,11 @@ public final class Worker {
     private static final Logger NATIVE = Logger.getLogger("dev.sdjava.native");
     private static final List<LogLine> LINES = new ArrayList<>();
 
-    record LogLine(long nanos, String text) {
+    /** One sd.cpp log line: when it arrived, its text, and this process's CPU time then (ns, -1 unknown). */
+    record LogLine(long nanos, String text, long cpu) {
+        LogLine(long nanos, String text) {
+            this(nanos, text, -1);
+        }
     }
 
     private Worker() {
@@ -160,8 +164,9 @@ public final class Worker {
             @Override
             public void publish(LogRecord record) {
                 long now = System.nanoTime();
+                long cpu = cpuNanos();
                 synchronized (LINES) {
-                    LINES.add(new LogLine(now, record.getMessage()));
+                    LINES.add(new LogLine(now, record.getMessage(), cpu));
                 }
             }
 
