@@ -12,7 +12,8 @@ if [ ! -x "$VENV/bin/python" ]; then
   "$PY" -m venv "$VENV"
 fi
 "$VENV/bin/pip" install -q --upgrade pip
-"$VENV/bin/pip" install -q torch diffusers transformers safetensors
+# The versions measured in docs/PERFORMANCE.md.
+"$VENV/bin/pip" install -q torch==2.15.0 diffusers==0.42.1 transformers==5.24.0 safetensors==0.8.0
 "$VENV/bin/python" - <<'PY'
 import torch, diffusers, transformers
 print("torch", torch.__version__, "diffusers", diffusers.__version__, "transformers", transformers.__version__)
