@@ -169,7 +169,7 @@ class ApiTest {
 
     @Test
     void cannyFindsEdges() {
-        SdImage edges = StableDiffusion.canny(ParityTest.gradient(64, 64));
+        SdImage edges = StableDiffusion.canny(Fixtures.gradient(64, 64));
         assertEquals(64, edges.width());
         assertTrue(ParityTest.distinctValues(edges) >= 1);
     }

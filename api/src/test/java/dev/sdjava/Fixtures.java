@@ -127,4 +127,18 @@ public final class Fixtures {
         List<String> lines = Files.readAllLines(log);
         return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
     }
+
+    /** A deterministic RGB test image: red rises along x, green along y. */
+    public static SdImage gradient(int w, int h) {
+            byte[] px = new byte[w * h * 3];
+            for (int y = 0; y < h; y++) {
+                for (int x = 0; x < w; x++) {
+                    int i = (y * w + x) * 3;
+                    px[i] = (byte) (x * 255 / (w - 1));
+                    px[i + 1] = (byte) (y * 255 / (h - 1));
+                    px[i + 2] = (byte) ((x + y) * 127 / (w + h - 2));
+                }
+            }
+            return new SdImage(w, h, 3, px);
+        }
 }

@@ -64,7 +64,7 @@ class ParityTest {
         c.add(txt("batch 2", Fixtures.small("a red fox").batchCount(2)));
         c.add(txt("clip skip 2", Fixtures.small("a red fox").clipSkip(2)));
         c.add(txt("non-square 96x64", Fixtures.small("a red fox").size(96, 64)));
-        SdImage init = gradient(64, 64);
+        SdImage init = Fixtures.gradient(64, 64);
         c.add(txt("img2img strength 0.6", Fixtures.small("a red fox").initImage(init).strength(0.6f)));
         c.add(txt("inpaint", Fixtures.small("a red fox").initImage(init).mask(halfMask(64, 64)).strength(1f)));
         c.add(new Case("taesd", Fixtures.sd1(), Fixtures.model(Architecture.TAESD), List.of(), Fixtures.small("a red fox").build()));
@@ -154,19 +154,6 @@ class ParityTest {
             a.addAll(List.of("--mask", mask.toString()));
         }
         return a;
-    }
-
-    static SdImage gradient(int w, int h) {
-        byte[] px = new byte[w * h * 3];
-        for (int y = 0; y < h; y++) {
-            for (int x = 0; x < w; x++) {
-                int i = (y * w + x) * 3;
-                px[i] = (byte) (x * 255 / (w - 1));
-                px[i + 1] = (byte) (y * 255 / (h - 1));
-                px[i + 2] = (byte) ((x + y) * 127 / (w + h - 2));
-            }
-        }
-        return new SdImage(w, h, 3, px);
     }
 
     static SdImage halfMask(int w, int h) {

@@ -72,7 +72,7 @@ class GenerateTest {
         Path lora = Fixtures.model(Architecture.SD1_LORA);
         String stem = lora.getFileName().toString().replace(".safetensors", "");
         Path init = tmp.resolve("init.png");
-        gradient(64, 64).writePng(init);
+        Fixtures.gradient(64, 64).writePng(init);
         List<String> flags = List.of("-m", Fixtures.sd1().toString(), "-p", "a red fox<lora:" + stem + ":0.8>",
                 "--lora-model-dir", lora.getParent().toString(), "-i", init.toString(), "--strength", "0.6",
                 "--steps", "2", "-s", "7", "-t", THREADS);
@@ -89,7 +89,7 @@ class GenerateTest {
     @Test
     void controlNetWithCannyIsPixelIdenticalToUpstream() throws Exception {
         Path control = tmp.resolve("control.png");
-        gradient(64, 64).writePng(control);
+        Fixtures.gradient(64, 64).writePng(control);
         List<String> flags = List.of("-m", Fixtures.sd1().toString(), "-p", "a house",
                 "--control-net", Fixtures.model(Architecture.SD1_CONTROLNET).toString(), "--control-image", control.toString(),
                 "--canny", "--control-strength", "0.9", "-W", "64", "-H", "64", "--steps", "1", "-s", "3", "-t", THREADS);
@@ -107,7 +107,7 @@ class GenerateTest {
     @Test
     void inpaintWithTaesdPreviewAndLoraOptionIsPixelIdenticalToUpstream() throws Exception {
         Path init = tmp.resolve("init.png");
-        gradient(64, 64).writePng(init);
+        Fixtures.gradient(64, 64).writePng(init);
         Path mask = tmp.resolve("mask.png");
         byte[] m = new byte[64 * 64];
         for (int i = 0; i < m.length; i++) {
@@ -283,18 +283,5 @@ class GenerateTest {
         } catch (IOException e) {
             return e.toString();
         }
-    }
-
-    static SdImage gradient(int w, int h) {
-        byte[] px = new byte[w * h * 3];
-        for (int y = 0; y < h; y++) {
-            for (int x = 0; x < w; x++) {
-                int i = (y * w + x) * 3;
-                px[i] = (byte) (x * 255 / (w - 1));
-                px[i + 1] = (byte) (y * 255 / (h - 1));
-                px[i + 2] = (byte) ((x + y) * 127 / (w + h - 2));
-            }
-        }
-        return new SdImage(w, h, 3, px);
     }
 }
