@@ -37,7 +37,26 @@ final class Callbacks {
     private Callbacks() {
     }
 
-    /** Loads the library and installs the three upcalls, once per JVM. */
+    /**
+     * Starts {@link #install()} on a short-lived thread unless it already ran, so that a first
+     * {@code load()} can check its model files meanwhile: in a fresh JVM, loading the library and
+     * making the upcall stubs costs about a tenth of a second. A failure there is dropped: the
+     * caller's own {@code install()} then runs again and reports it.
+     */
+    static void installInBackground() {
+        if (installed) {
+            return;
+        }
+        Thread.ofPlatform().name("sdjava-install").daemon().start(() -> {
+            try {
+                install();
+            } catch (Throwable ignored) {
+                // reported by the caller's install()
+            }
+        });
+    }
+
+    /** Loads the library and installs the log and progress upcalls, once per JVM. */
     static void install() {
         if (installed) {
             return;
@@ -50,13 +69,15 @@ final class Callbacks {
             Arena global = Arena.global();
             SdCpp.sd_set_log_callback(sd_log_cb_t.allocate(Callbacks::onLog, global), MemorySegment.NULL);
             SdCpp.sd_set_progress_callback(sd_progress_cb_t.allocate(Callbacks::onProgress, global), MemorySegment.NULL);
-            previewStub = sd_preview_cb_t.allocate(Callbacks::onPreview, global);
             installed = true;
         }
     }
 
     /** Turns previews on for the current generation; the caller holds {@link #PREVIEW_LOCK}. */
     static void enablePreview(PreviewMode mode, int interval, boolean denoised, boolean noisy) {
+        if (previewStub == null) { // made on first use: most generations want no previews
+            previewStub = sd_preview_cb_t.allocate(Callbacks::onPreview, Arena.global());
+        }
         SdCpp.sd_set_preview_callback(previewStub, mode.value(), interval, denoised, noisy, MemorySegment.NULL);
     }
 

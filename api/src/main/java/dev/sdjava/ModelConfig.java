@@ -188,13 +188,32 @@ public final class ModelConfig {
     }
 
     /**
-     * Checks the paths and fills an {@code sd_ctx_params_t} (already initialised by
-     * {@code sd_ctx_params_init}) with this configuration; strings live in {@code arena}.
+     * Reads and checks every model file of this configuration in Java, before sd.cpp sees any of
+     * them: sd.cpp aborts the process on some malformed headers.
+     *
+     * @throws InvalidModelFileException naming the argument of the first bad file
      */
-    void toNative(MemorySegment p, Arena arena) {
+    void checkFiles() {
         if (model == null && diffusionModel == null) {
             throw new IllegalArgumentException("ModelConfig needs a model (full checkpoint) or a diffusionModel");
         }
+        Path[] paths = {model, clipL, clipG, clipVision, t5xxl, llm, llmVision, diffusionModel,
+                highNoiseDiffusionModel, vae, taesd, controlNet, photoMaker};
+        String[] names = {"model", "clipL", "clipG", "clipVision", "t5xxl", "llm", "llmVision", "diffusionModel",
+                "highNoiseDiffusionModel", "vae", "taesd", "controlNet", "photoMaker"};
+        for (int i = 0; i < paths.length; i++) {
+            if (paths[i] != null) {
+                ModelFile.check(paths[i], names[i]);
+            }
+        }
+        embeddings.forEach((name, file) -> ModelFile.check(file, "embedding " + name));
+    }
+
+    /**
+     * Fills an {@code sd_ctx_params_t} (already initialised by {@code sd_ctx_params_init}) with
+     * this configuration; strings live in {@code arena}. Call {@link #checkFiles()} first.
+     */
+    void toNative(MemorySegment p, Arena arena) {
         sd_ctx_params_t.model_path(p, path(arena, model, "model"));
         sd_ctx_params_t.clip_l_path(p, path(arena, clipL, "clipL"));
         sd_ctx_params_t.clip_g_path(p, path(arena, clipG, "clipG"));
@@ -251,8 +270,7 @@ public final class ModelConfig {
     }
 
     private static MemorySegment path(Arena arena, Path p, String what) {
-        // Every file is read and checked in Java first: sd.cpp aborts on some malformed headers.
-        return p == null ? MemorySegment.NULL : Native.cPath(arena, ModelFile.check(p, what).path(), what);
+        return p == null ? MemorySegment.NULL : Native.cPath(arena, p, what);
     }
 
     /** sd.cpp's own description of these parameters ({@code sd_ctx_params_to_str}). */
@@ -261,6 +279,7 @@ public final class ModelConfig {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment p = sd_ctx_params_t.allocate(arena);
             SdCpp.sd_ctx_params_init(p);
+            checkFiles();
             toNative(p, arena);
             return Native.takeString(SdCpp.sd_ctx_params_to_str(p));
         }

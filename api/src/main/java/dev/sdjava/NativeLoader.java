@@ -109,7 +109,9 @@ public final class NativeLoader {
         synchronized (NativeLoader.class) {
             if (loaded == null) {
                 loaded = find();
-                LOG.log(System.Logger.Level.INFO, "sdjava: using the {0} library {1} ({2})",
+                // DEBUG, not INFO: the JDK's default logger spends ~60 ms of a first load() setting up
+                // its date formatting for this one line; backend() and from() tell the same.
+                LOG.log(System.Logger.Level.DEBUG, "sdjava: using the {0} library {1} ({2})",
                         loaded.backend(), loaded.from(), loaded.why());
             }
             return loaded;

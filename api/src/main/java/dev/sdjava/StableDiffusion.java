@@ -77,19 +77,28 @@ public final class StableDiffusion implements AutoCloseable {
         isolated = null;
         MemorySegment raw;
         List<String> problems;
-        try (Arena call = Arena.ofConfined(); var c = Callbacks.begin(progress, null)) {
+        // On a JVM's first load, the library and the upcalls are set up on another thread while
+        // this one checks the model files and fills the parameters (see Callbacks.installInBackground).
+        Callbacks.installInBackground();
+        try (Arena call = Arena.ofConfined()) {
+            config.checkFiles();
             MemorySegment params = sd_ctx_params_t.allocate(call);
-            SdCpp.sd_ctx_params_init(params);
+            // Filled once before sd_ctx_params_init too: on a first load this links the struct's
+            // field accessors (tens of milliseconds) while the library is still loading.
             config.toNative(params, call);
-            raw = SdCpp.new_sd_ctx(params);
-            problems = c.problems();
-            try {
-                c.rethrowListenerFailure();
-            } catch (RuntimeException | Error e) {
-                if (!raw.equals(MemorySegment.NULL)) {
-                    SdCpp.free_sd_ctx(raw);
+            try (var c = Callbacks.begin(progress, null)) {
+                SdCpp.sd_ctx_params_init(params);
+                config.toNative(params, call);
+                raw = SdCpp.new_sd_ctx(params);
+                problems = c.problems();
+                try {
+                    c.rethrowListenerFailure();
+                } catch (RuntimeException | Error e) {
+                    if (!raw.equals(MemorySegment.NULL)) {
+                        SdCpp.free_sd_ctx(raw);
+                    }
+                    throw e;
                 }
-                throw e;
             }
         } catch (RuntimeException | Error e) {
             arena.close();

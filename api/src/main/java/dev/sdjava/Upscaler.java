@@ -50,6 +50,7 @@ public final class Upscaler implements AutoCloseable {
 
     /** Loads an ESRGAN model, with sd.cpp's offload and direct-convolution switches. */
     public static Upscaler load(Path model, int threads, int tileSize, boolean offloadToCpu, boolean directConv) {
+        Callbacks.installInBackground(); // overlaps with the file check on a JVM's first load
         ModelFile.check(model, "upscaler model");
         if (threads < 1 || threads > 1024) {
             throw new IllegalArgumentException("threads must be 1..1024, got " + threads);

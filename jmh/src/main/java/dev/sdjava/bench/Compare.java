@@ -225,9 +225,22 @@ public final class Compare {
 
     /** Load time with and without mmap; a tiny job after it since sd-cli always generates. */
     private void load() throws IOException, InterruptedException {
+        // The JDK's AOT cache (JDK 25: -XX:AOTCacheOutput / -XX:AOTCache) for the Java side's
+        // start-up, made once by a training run of the same job (not recorded).
+        Path aot = work.resolve("load-worker.aot");
+        Files.createDirectories(work);
+        Files.deleteIfExists(aot);
+        Job training = new Job("load", "aot-training").size(64).steps(1).taesd(taesd()).reload();
+        training.jvmOption = "-XX:AOTCacheOutput=" + aot;
+        java(training, -1, false);
         for (int r = firstRound; r < firstRound + runs; r++) {
             for (boolean mmap : new boolean[] {false, true}) {
-                pair(new Job("load", mmap ? "mmap" : "no-mmap").size(64).steps(1).taesd(taesd()).mmap(mmap), r);
+                pair(new Job("load", mmap ? "mmap" : "no-mmap").size(64).steps(1).taesd(taesd()).mmap(mmap).reload(), r);
+            }
+            if (Files.isRegularFile(aot)) {
+                Job j = new Job("load", "no-mmap+aot").size(64).steps(1).taesd(taesd()).reload();
+                j.jvmOption = "-XX:AOTCache=" + aot;
+                java(j, r);
             }
         }
     }
@@ -314,6 +327,10 @@ public final class Compare {
         /** Keep every model's weights for the next image (the API's default); else free them as sd-cli does. */
         boolean keepParams;
         Path taesd;
+        /** Java side: load the model a second time in the same JVM and time that too. */
+        boolean reload;
+        /** Java side: one extra JVM option, or null. */
+        String jvmOption;
 
         Job(String sec, String cfg) throws IOException {
             this.sec = sec;
@@ -333,6 +350,7 @@ public final class Compare {
         Job convDirect() { convDirect = true; return this; }
         Job taesd(Path v) { taesd = v; return this; }
         Job model(Path v) { model = v; return this; }
+        Job reload() { reload = true; return this; }
 
         Map<String, String> base(String side, int round) {
             Map<String, String> m = new LinkedHashMap<>();
@@ -351,9 +369,16 @@ public final class Compare {
     }
 
     void java(Job j, int round) throws IOException, InterruptedException {
+        java(j, round, true);
+    }
+
+    private void java(Job j, int round, boolean record) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("--enable-native-access=ALL-UNNAMED");
+        if (j.jvmOption != null) {
+            cmd.add(j.jvmOption);
+        }
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         String libPath = System.getProperty("sdjava.library.path");
@@ -372,6 +397,7 @@ public final class Compare {
         cmd.add("tiling=" + j.tiling);
         cmd.add("convdirect=" + j.convDirect);
         cmd.add("oneshot=" + !j.keepParams);
+        cmd.add("reload=" + j.reload);
         if (j.taesd != null) {
             cmd.add("taesd=" + j.taesd);
         }
@@ -388,7 +414,9 @@ public final class Compare {
                 m.put("rss_kb", String.valueOf(run.maxRssKb));
                 m.put("wall_s", Worker.fmt(run.wallSeconds));
                 m.put("cpu_s", Worker.fmt(run.cpuSeconds));
-                Records.append(data, m);
+                if (record) {
+                    Records.append(data, m);
+                }
                 n++;
             }
         }

@@ -87,6 +87,22 @@ public final class Worker {
         double loadWall = (System.nanoTime() - t0) / 1e9;
         double loadCpu = (cpuNanos() - c0) / 1e9;
         List<LogLine> loadLines = slice(loadFrom, LINES.size());
+        Map<String, String> reload = new LinkedHashMap<>();
+        if (bool(a, "reload")) {
+            // The same load again in this JVM, now warm: what a service pays for its next model.
+            sd.close();
+            long r0 = System.nanoTime();
+            long rc0 = cpuNanos();
+            int reloadFrom = LINES.size();
+            sd = StableDiffusion.load(config);
+            reload.put("reload_wall_s", fmt((System.nanoTime() - r0) / 1e9));
+            reload.put("reload_cpu_s", fmt((cpuNanos() - rc0) / 1e9));
+            Map<String, String> span = new LinkedHashMap<>();
+            LogParse.load(slice(reloadFrom, LINES.size()), span);
+            if (span.containsKey("load_log_s")) {
+                reload.put("reload_log_s", span.get("load_log_s"));
+            }
+        }
 
         ProgressListener listener = new ProgressListener() {
             volatile double last;
@@ -134,6 +150,7 @@ public final class Worker {
             // CPU time of the whole process (all threads): on a loaded machine, the work done,
             // where wall time is mostly waiting for a core.
             r.put("load_cpu_s", fmt(loadCpu));
+            r.putAll(reload);
             r.put("gen_cpu_s", fmt(genCpu));
             LogParse.generation(genLines, r);
             // Where the Java-side time goes: before sd.cpp's first line of generate_image (request
