@@ -34,7 +34,8 @@ class ModelFileFuzzTest {
             Integer.MAX_VALUE, Integer.MIN_VALUE, 0xffffffffL, 1L << 32, (1L << 32) + 1, 1L << 40, 1L << 62,
             Long.MAX_VALUE, Long.MIN_VALUE, 100_000_000, 100_000_001};
 
-    private record Seed(String name, byte[] head, long size) {
+    /** The first bytes of a seed file, up to its tensor data, and the whole file's size. */
+    record Seed(String name, byte[] head, long size) {
     }
 
     @Test
@@ -69,7 +70,7 @@ class ModelFileFuzzTest {
     }
 
     /** What an accepted file must satisfy whatever its bytes. */
-    private static void check(ModelFile m, long size) {
+    static void check(ModelFile m, long size) {
         long prevEnd = -1;
         List<ModelFile.Tensor> sorted = new ArrayList<>(m.tensors());
         sorted.sort((a, b) -> Long.compare(a.offset(), b.offset()));
@@ -131,7 +132,7 @@ class ModelFileFuzzTest {
         return b;
     }
 
-    private static List<Seed> seeds() {
+    static List<Seed> seeds() {
         List<Seed> seeds = new ArrayList<>();
         byte[] gguf = ModelFileTest.goodGguf().build();
         seeds.add(new Seed("crafted.gguf", gguf, gguf.length));
@@ -139,6 +140,9 @@ class ModelFileFuzzTest {
         seeds.add(new Seed("crafted.safetensors", st, st.length));
         try {
             seeds.add(new Seed("zip.ckpt", ModelFileTest.zip("archive/data.pkl", "archive/data/0"), 0));
+            // PyTorch's legacy (pre-zip) format: its magic number pickled, then the rest.
+            seeds.add(new Seed("legacy.ckpt", new byte[] {(byte) 0x80, 0x02, (byte) 0x8a, 0x0a, 0x6c, (byte) 0xfc,
+                    (byte) 0x9c, 0x46, (byte) 0xf9, 0x20, 0x6a, (byte) 0xa8, 0x50, 0x19, 0x2e}, 0));
         } catch (IOException e) {
             throw new AssertionError(e);
         }
