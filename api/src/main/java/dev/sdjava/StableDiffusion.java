@@ -12,7 +12,11 @@ import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -59,6 +63,11 @@ public final class StableDiffusion implements AutoCloseable {
     /** The big-stack thread sd.cpp's generation runs on (see NativeStack); null when isolated. */
     private final NativeStack nativeStack;
     private static final AtomicLong CONTEXTS = new AtomicLong();
+    /** Open in-process contexts, for {@link #awaitNativeCallsOnShutdown()}. */
+    private static final Set<StableDiffusion> OPEN = ConcurrentHashMap.newKeySet();
+    /** System property: how long JVM shutdown waits for running generations (seconds, default 60). */
+    public static final String SHUTDOWN_WAIT_PROPERTY = "sdjava.shutdownWaitSeconds";
+    private static final AtomicBoolean SHUTDOWN_HOOK = new AtomicBoolean();
     private final ReentrantLock lock = new ReentrantLock(true);
     private volatile boolean closed;
     /** Tickets number generate calls in arrival order; cancel() cancels every ticket issued so far. */
@@ -111,6 +120,11 @@ public final class StableDiffusion implements AutoCloseable {
         }
         ctx = raw.reinterpret(arena, SdCpp::free_sd_ctx);
         nativeStack = new NativeStack("sdjava-context-" + CONTEXTS.incrementAndGet());
+        if (SHUTDOWN_HOOK.compareAndSet(false, true)) {
+            Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("sdjava-shutdown")
+                    .unstarted(StableDiffusion::awaitNativeCallsOnShutdown));
+        }
+        OPEN.add(this);
     }
 
     /**
@@ -312,12 +326,37 @@ public final class StableDiffusion implements AutoCloseable {
                 if (isolated != null) {
                     isolated.close();
                 } else {
+                    OPEN.remove(this);
                     nativeStack.close();
                     arena.close();
                 }
             }
         } finally {
             lock.unlock();
+        }
+    }
+
+    /**
+     * JVM shutdown hook: waits for generations still running in sd.cpp, up to
+     * {@value #SHUTDOWN_WAIT_PROPERTY} seconds in all, and keeps each context's lock so that no new
+     * one starts. A JVM that exits (System.exit, SIGTERM) while sd.cpp's threads compute runs the C
+     * library's exit handlers under them, and sd.cpp/ggml's static objects are destroyed while in
+     * use: a SIGSEGV at exit, with a crash report. sd.cpp cannot be stopped mid-step, so waiting for
+     * it is the clean way out.
+     */
+    private static void awaitNativeCallsOnShutdown() {
+        long waitNanos = (long) (Math.max(0, Double.parseDouble(System.getProperty(SHUTDOWN_WAIT_PROPERTY, "60"))) * 1e9);
+        long deadline = System.nanoTime() + waitNanos;
+        for (StableDiffusion sd : OPEN) {
+            try {
+                if (!sd.lock.tryLock(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                    System.getLogger("dev.sdjava").log(System.Logger.Level.WARNING, "sdjava: the JVM is exiting while "
+                            + "sd.cpp still generates (waited " + SHUTDOWN_WAIT_PROPERTY + "); it may crash on exit");
+                    return;
+                }
+            } catch (InterruptedException e) {
+                return;
+            }
         }
     }
 

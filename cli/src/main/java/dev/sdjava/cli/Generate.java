@@ -114,6 +114,9 @@ final class Generate implements Callable<Integer> {
     LoraApplyMode loraApplyMode;
     @Option(names = "--offload-to-cpu", description = "Keep weights in RAM, move them to VRAM when needed.")
     boolean offloadToCpu;
+    @Option(names = "--isolated", description = "Run sd.cpp in a supervised child JVM: a native abort or crash there "
+            + "ends the command with exit code 5 and one line instead of killing sdj, and Ctrl-C stops sampling at once.")
+    boolean isolated;
     @Option(names = "--mmap", description = "Memory-map the model.")
     boolean mmap;
     @Option(names = "--clip-on-cpu", description = "Keep the text encoder on the CPU.")
@@ -493,6 +496,7 @@ final class Generate implements Callable<Integer> {
         if (prediction != null) b.prediction(prediction);
         if (loraApplyMode != null) b.loraApplyMode(loraApplyMode);
         if (offloadToCpu) b.offloadParamsToCpu(true);
+        if (isolated) b.isolated(true);
         if (mmap) b.mmap(true);
         if (clipOnCpu) b.keepClipOnCpu(true);
         if (controlNetCpu) b.keepControlNetOnCpu(true);

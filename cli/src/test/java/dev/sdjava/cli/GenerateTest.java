@@ -68,6 +68,19 @@ class GenerateTest {
 
     /** img2img with a LoRA named in the prompt (upstream's way): same pixels as sd-cli. */
     @Test
+    void isolatedGenerationIsPixelIdenticalToUpstream() throws Exception {
+        List<String> flags = List.of("-m", Fixtures.sd1().toString(), "-p", "a lighthouse", "-W", "64", "-H", "64",
+                "--steps", "1", "-s", "11", "-t", THREADS);
+        Path ours = tmp.resolve("isolated.png");
+        Path theirs = tmp.resolve("sd-cli-isolated.png");
+        Cli r = sdj(flags, "--isolated", "-o", ours.toString()).expect(0);
+        assertEquals(ours + "  64x64  seed 11", r.out().strip());
+        upstream(flags, theirs);
+        assertArrayEquals(SdImage.read(theirs).pixels(), SdImage.read(ours).pixels(),
+                "a generation in the isolated worker differs from sd-cli");
+    }
+
+    @Test
     void img2imgWithPromptLoraIsPixelIdenticalToUpstream() throws Exception {
         Path lora = Fixtures.model(Architecture.SD1_LORA);
         String stem = lora.getFileName().toString().replace(".safetensors", "");

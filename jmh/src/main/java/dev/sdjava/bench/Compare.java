@@ -301,11 +301,13 @@ public final class Compare {
      * 512x512, one run each: a 512x512 run takes minutes on 2 cores, and a peak is not noisy.
      */
     private void memory() throws IOException, InterruptedException {
-        java(new Job("memory", "q8_0").size(512).steps(1).model(gguf(WeightType.Q8_0)), 0);
-        java(new Job("memory", "q4_0").size(512).steps(1).model(gguf(WeightType.Q4_0)), 0);
+        // The plain weight types are in the weights section (3 runs each).
         java(new Job("memory", "f16+tiling").size(512).steps(1).tiling(), 0);
         java(new Job("memory", "f16+fa").size(512).steps(1).fa(), 0);
         java(new Job("memory", "f16+convdirect").size(512).steps(1).convDirect(), 0);
+        java(new Job("memory", "q8_0+fa").size(512).steps(1).model(gguf(WeightType.Q8_0)).fa(), 0);
+        java(new Job("memory", "q4_0+fa").size(512).steps(1).model(gguf(WeightType.Q4_0)).fa(), 0);
+        java(new Job("memory", "q4_0+fa+tiling").size(512).steps(1).model(gguf(WeightType.Q4_0)).fa().tiling(), 0);
     }
 
     // ---------------------------------------------------------------- the three runners
