@@ -50,8 +50,9 @@ final class Callbacks {
         Thread.ofPlatform().name("sdjava-install").daemon().start(() -> {
             try {
                 install();
+                StableDiffusion.linkLoadPath();
             } catch (Throwable ignored) {
-                // reported by the caller's install()
+                // reported by the caller's own calls
             }
         });
     }

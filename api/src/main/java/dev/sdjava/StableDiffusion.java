@@ -128,6 +128,42 @@ public final class StableDiffusion implements AutoCloseable {
     }
 
     /**
+     * Starts loading the native library and linking the binding (the native calls and upcalls) on a
+     * background thread and returns at once. Optional: the first {@link #load} of a JVM does this
+     * itself, which costs it about 0.2 s of its 0.3 s of one-time JVM work on a 2-core machine (docs/PERFORMANCE.md,
+     * table 3); an application that calls this early in its start-up takes that off its first
+     * load. Failures are not reported here but by the next {@link #load}.
+     */
+    public static void prepareInBackground() {
+        Callbacks.installInBackground();
+    }
+
+    /**
+     * Links what {@link #load} calls, on the thread of {@link Callbacks#installInBackground()}: the
+     * generated bindings link each native call and struct accessor on first use, and the Java
+     * header check loads its classes on first use (tens of milliseconds each in a fresh JVM).
+     */
+    static void linkLoadPath() {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment p = sd_ctx_params_t.allocate(a);
+            SdCpp.sd_ctx_params_init(p);
+            ModelConfig.builder().model(Path.of("link")).taesd(Path.of("link")).build().toNative(p, a);
+        }
+        for (String call : List.of("new_sd_ctx", "free_sd_ctx")) {
+            try { // the holder class of each native call (jextract's shape); initialising it links the call
+                Class.forName(SdCpp.class.getName() + "$" + call, true, SdCpp.class.getClassLoader());
+            } catch (ClassNotFoundException ignored) {
+                // another binding generator's shape: linked on first use instead
+            }
+        }
+        byte[] header = "{\"t\":{\"dtype\":\"F16\",\"shape\":[2],\"data_offsets\":[0,4]}}"
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] file = new byte[8 + header.length];
+        java.nio.ByteBuffer.wrap(file).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(header.length).put(header);
+        ModelFile.parse(file, file.length + 4L, Path.of("link"));
+    }
+
+    /**
      * Loads the models of {@code config}.
      *
      * @throws InvalidModelFileException if a model file is missing, unreadable or malformed (checked in Java)

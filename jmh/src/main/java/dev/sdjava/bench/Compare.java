@@ -242,6 +242,9 @@ public final class Compare {
                 j.jvmOption = "-XX:AOTCache=" + aot;
                 java(j, r);
             }
+            Job prepared = new Job("load", "no-mmap+prepare").size(64).steps(1).taesd(taesd()).reload();
+            prepared.prepare = true;
+            java(prepared, r);
         }
     }
 
@@ -331,6 +334,8 @@ public final class Compare {
         Path taesd;
         /** Java side: load the model a second time in the same JVM and time that too. */
         boolean reload;
+        /** Java side: StableDiffusion.prepareInBackground() at start, a second before the load. */
+        boolean prepare;
         /** Java side: one extra JVM option, or null. */
         String jvmOption;
 
@@ -400,6 +405,7 @@ public final class Compare {
         cmd.add("convdirect=" + j.convDirect);
         cmd.add("oneshot=" + !j.keepParams);
         cmd.add("reload=" + j.reload);
+        cmd.add("prepare=" + j.prepare);
         if (j.taesd != null) {
             cmd.add("taesd=" + j.taesd);
         }

@@ -135,9 +135,8 @@ final class Report {
         p("`java -jar jmh/target/benchmarks.jar` (JMH 1.37, 2 forks x 5 iterations of 1 s after 3 warm-up iterations; "
                 + "library load: 10 fresh JVMs, one shot each). Error = JMH's 99.9% confidence half-interval. "
                 + "Ratio = cost / one SD1 sampling step at " + stepSize + "x" + stepSize + " (" + (Double.isNaN(step) ? "not measured yet"
-                : f2(step) + " s wall, the median Java step of table 2, on a loaded machine; the process used " + f1(stepCpu)
-                + " CPU-seconds per step, so on an idle 2-core machine a step takes at most about half that, and a "
-                + "512x512 step several times more; the ratios below 1e-4 stay there either way") + ").");
+                : f2(step) + " s wall and " + f1(stepCpu) + " CPU-seconds, the median Java step of table 2; a 512x512 "
+                + "step costs several times more, so the ratios only shrink there") + ").");
         p("");
         p("| benchmark | mode | score | error | how often | ratio to one " + stepSize + "x" + stepSize + " step |");
         p("|---|---|---:|---:|---|---:|");
@@ -175,8 +174,8 @@ final class Report {
                 + "calls into sd.cpp, one progress upcall per step, copying the image out) costs nano- to microseconds, "
                 + "while one step costs seconds: the per-generation and per-step ratios are all below 1e-4, so the "
                 + "binding's own work cannot be seen in a generation's time. Loading the library and initialising the "
-                + "binding is a one-off cost per JVM (the last two rows), paid by the first `load()` (table 3). The "
-                + "error bars are wide because the machine was loaded while JMH ran; the scores' order of magnitude is "
+                + "binding is a one-off cost per JVM (the last two rows), paid by the first `load()` (table 3). "
+                + "The machine's other load during the run widens the error bars; the scores' order of magnitude is "
                 + "what matters here.");
         p("");
     }
@@ -238,9 +237,9 @@ final class Report {
         p("");
         p("| mode | pairs | sd.cpp span Java / sd-cli s | span ratio | 1st load() s | 1st load() / sd-cli | 2nd load() s | 2nd load() / sd-cli | CPU 1st load() / sd-cli s | tensors Java / sd-cli s | target <= 1.05 |");
         p("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
-        for (String cfg : List.of("no-mmap", "mmap", "no-mmap+aot")) {
+        for (String cfg : List.of("no-mmap", "mmap", "no-mmap+aot", "no-mmap+prepare")) {
             List<Map<String, String>> j = runs(r -> is(r, "load", "java") && cfg.equals(r.get("cfg")));
-            String cliCfg = cfg.replace("+aot", "");
+            String cliCfg = cfg.replace("+aot", "").replace("+prepare", "");
             List<Map<String, String>> c = runs(r -> is(r, "load", "cli") && cliCfg.equals(r.get("cfg")));
             if (j.isEmpty() || c.isEmpty()) {
                 continue;
@@ -248,7 +247,8 @@ final class Report {
             List<Double> per = pairRatios(j, c, r -> num(r, "load_log_s"), r -> num(r, "load_log_s"));
             List<Double> first = pairRatios(j, c, r -> num(r, "load_wall_s"), r -> num(r, "load_log_s"));
             List<Double> second = pairRatios(j, c, r -> num(r, "reload_wall_s"), r -> num(r, "load_log_s"));
-            String mode = cfg.endsWith("+aot") ? "no-mmap, JVM with an AOT cache" : cfg;
+            String mode = cfg.endsWith("+aot") ? "no-mmap, JVM with an AOT cache"
+                    : cfg.endsWith("+prepare") ? "no-mmap, `prepareInBackground()` 1 s before" : cfg;
             p("| " + mode + " | " + Math.min(j.size(), c.size()) + " | "
                     + f2(median(values(j, r -> num(r, "load_log_s")))) + " / " + f2(median(values(c, r -> num(r, "load_log_s"))))
                     + " | " + f3(median(per)) + " " + range(per)
@@ -462,7 +462,7 @@ final class Report {
                         + "and the variation is in sampling alone, where identical work cost very different CPU time "
                         + "(OpenMP spin-waiting, see Profiles). sd.cpp allocates its compute buffers per call and "
                         + "frees them, and nothing in the binding grows per call. ")
-                + "A progress listener costs one upcall per step, about 130 ns (table 1), so a listener/no-listener "
+                + "A progress listener costs one upcall per step (tens of nanoseconds, table 1), so a listener/no-listener "
                 + "difference of more than a millionth of a step is noise of the machine, not the listener.");
         p("");
     }
@@ -517,7 +517,7 @@ final class Report {
         }
         p("");
         p("**What it means:** the `vs diffusers` columns are sdjava's time per step relative to diffusers' (below 1 = "
-                + "faster); the CPU column is the one to trust on a loaded machine. Memory is where sd.cpp pays most: "
+                + "faster); on a loaded machine the CPU column is the one to trust. Memory is where sd.cpp pays most: "
                 + "PyTorch holds fp32 weights (and peaks higher while converting the checkpoint).");
         p("");
     }

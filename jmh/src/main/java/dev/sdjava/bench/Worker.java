@@ -56,6 +56,16 @@ public final class Worker {
             a.put(arg.substring(0, eq), arg.substring(eq + 1));
         }
         capture();
+        if (bool(a, "prepare")) {
+            // An application that prepares the binding at start-up, then does a second of its own
+            // start-up work before its first load.
+            StableDiffusion.prepareInBackground();
+            try {
+                Thread.sleep(1000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         Path model = Path.of(req(a, "model"));
         int w = Integer.parseInt(a.getOrDefault("w", "256"));
         int h = Integer.parseInt(a.getOrDefault("h", String.valueOf(w)));
