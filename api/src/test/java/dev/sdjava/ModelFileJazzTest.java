@@ -45,9 +45,10 @@ class ModelFileJazzTest {
         oneInput(input);
     }
 
-    static void oneInput(byte[] input) {
+    /** Checks one input; returns the file if it was accepted, null if it was refused (as it should be). */
+    static ModelFile oneInput(byte[] input) {
         if (input.length < 4) {
-            return;
+            return null;
         }
         long extra = ByteBuffer.wrap(input, 0, 4).order(ByteOrder.LITTLE_ENDIAN).getInt() & 0xffffffffL;
         byte[] head = Arrays.copyOfRange(input, 4, input.length);
@@ -57,9 +58,10 @@ class ModelFileJazzTest {
             m = ModelFile.parse(head, size, NAME);
         } catch (InvalidModelFileException refused) {
             assertFalse(refused.reason().isEmpty(), "a refusal must say why");
-            return;
+            return null;
         }
         ModelFileFuzzTest.check(m, size);
+        return m;
     }
 
     /** The input for a file of {@code size} bytes whose first bytes are {@code head}. */
