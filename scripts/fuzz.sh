@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Coverage-guided fuzzing of the Java model-file validators with Jazzer (api/ModelFileJazzTest):
 # each target (gguf, safetensors, ckpt) fuzzes for SECONDS, one Maven run each (Jazzer fuzzes one
-# test per JVM). Findings fail the run and are saved by Jazzer as new inputs under
-# api/src/test/resources/dev/sdjava/ModelFileJazzTestInputs/<target>/ (then replayed by every
-# `mvn verify`); the corpus it grows is kept in api/.cifuzz-corpus/ between runs.
+# test per JVM). The seeds (FuzzSeedsTest) go into Jazzer's corpus directory api/.cifuzz-corpus/
+# first; the corpus it grows stays there between runs. Findings fail the run and are saved by
+# Jazzer under api/src/test/resources/dev/sdjava/ModelFileJazzTestInputs/<target>/ (then replayed
+# by every `mvn verify`).
 #
 #   scripts/fuzz.sh [SECONDS] [TARGET...]     # default: 600 s per target, all three
 #
@@ -16,6 +17,12 @@ shift || true
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(gguf safetensors ckpt)
 mkdir -p "$here/target/fuzz"
+# The seeds (the synthetic models' real headers, made at test time) into Jazzer's corpus directory.
+corpus="$here/api/.cifuzz-corpus/dev.sdjava.ModelFileJazzTest"
+(cd "$here" && mvn -B -q -pl api -Dsdj.skipNative=true -Dsurefire.failIfNoSpecifiedTests=false \
+    -Dtest=FuzzSeedsTest -Dsdjava.fuzz.seedDir="$corpus" test) > "$here/target/fuzz/seeds.log" 2>&1 \
+  || { echo "fuzz: writing the seeds failed (see target/fuzz/seeds.log)"; exit 1; }
+echo "fuzz: seeds in $corpus: $(find "$corpus" -type f | wc -l) files"
 status=0
 for t in "${targets[@]}"; do
   log="$here/target/fuzz/$t.log"

@@ -17,11 +17,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
  *
  * <p>Input layout: 4 bytes little-endian {@code extra}, then the first bytes of a file; the file
  * is those bytes followed by {@code extra} zero bytes (so a header can claim gigabytes of tensor
- * data without the fuzzer holding it). The seeds, in {@code ModelFileJazzTestInputs/<method>/}
- * under the test resources, are the real headers of the synthetic models plus small crafted files
- * ({@link FuzzSeedsTest} writes and checks them).
+ * data without the fuzzer holding it). The seeds are the real headers of the synthetic models
+ * plus small crafted files, made at test time ({@link FuzzSeedsTest}, which also checks each one
+ * through {@link #oneInput}); {@code scripts/fuzz.sh} puts them into Jazzer's corpus directory.
  *
- * <p>{@code mvn verify} runs each target on its seeds only (Jazzer's regression mode). Fuzzing:
+ * <p>{@code mvn verify} runs each target in Jazzer's regression mode (its default input plus any
+ * finding saved under {@code ModelFileJazzTestInputs/<method>/} in the test resources). Fuzzing:
  * {@code scripts/fuzz.sh [seconds per target]} (CI runs it briefly; see docs/RELIABILITY.md).
  */
 class ModelFileJazzTest {
