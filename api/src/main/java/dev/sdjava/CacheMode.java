@@ -1,6 +1,6 @@
 package dev.sdjava;
 
-import dev.sdjava.bindings.SdCpp;
+import dev.sdjava.internal.bindings.SdCpp;
 
 /**
  * A step cache (sd.cpp's {@code sd_cache_mode_t}): reuses work between sampling steps to trade

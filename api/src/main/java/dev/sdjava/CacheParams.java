@@ -1,6 +1,6 @@
 package dev.sdjava;
 
-import dev.sdjava.bindings.sd_cache_params_t;
+import dev.sdjava.internal.bindings.sd_cache_params_t;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

@@ -1,10 +1,10 @@
 package dev.sdjava;
 
-import dev.sdjava.bindings.SdCpp;
-import dev.sdjava.bindings.sd_image_t;
-import dev.sdjava.bindings.sd_log_cb_t;
-import dev.sdjava.bindings.sd_preview_cb_t;
-import dev.sdjava.bindings.sd_progress_cb_t;
+import dev.sdjava.internal.bindings.SdCpp;
+import dev.sdjava.internal.bindings.sd_image_t;
+import dev.sdjava.internal.bindings.sd_log_cb_t;
+import dev.sdjava.internal.bindings.sd_preview_cb_t;
+import dev.sdjava.internal.bindings.sd_progress_cb_t;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

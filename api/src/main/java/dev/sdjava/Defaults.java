@@ -1,11 +1,11 @@
 package dev.sdjava;
 
-import dev.sdjava.bindings.SdCpp;
-import dev.sdjava.bindings.sd_ctx_params_t;
-import dev.sdjava.bindings.sd_guidance_params_t;
-import dev.sdjava.bindings.sd_hires_params_t;
-import dev.sdjava.bindings.sd_img_gen_params_t;
-import dev.sdjava.bindings.sd_sample_params_t;
+import dev.sdjava.internal.bindings.SdCpp;
+import dev.sdjava.internal.bindings.sd_ctx_params_t;
+import dev.sdjava.internal.bindings.sd_guidance_params_t;
+import dev.sdjava.internal.bindings.sd_hires_params_t;
+import dev.sdjava.internal.bindings.sd_img_gen_params_t;
+import dev.sdjava.internal.bindings.sd_sample_params_t;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

@@ -1,14 +1,14 @@
 package dev.sdjava;
 
-import dev.sdjava.bindings.sd_guidance_params_t;
-import dev.sdjava.bindings.sd_hires_params_t;
-import dev.sdjava.bindings.sd_image_t;
-import dev.sdjava.bindings.sd_img_gen_params_t;
-import dev.sdjava.bindings.sd_lora_t;
-import dev.sdjava.bindings.sd_pm_params_t;
-import dev.sdjava.bindings.sd_sample_params_t;
-import dev.sdjava.bindings.sd_slg_params_t;
-import dev.sdjava.bindings.sd_tiling_params_t;
+import dev.sdjava.internal.bindings.sd_guidance_params_t;
+import dev.sdjava.internal.bindings.sd_hires_params_t;
+import dev.sdjava.internal.bindings.sd_image_t;
+import dev.sdjava.internal.bindings.sd_img_gen_params_t;
+import dev.sdjava.internal.bindings.sd_lora_t;
+import dev.sdjava.internal.bindings.sd_pm_params_t;
+import dev.sdjava.internal.bindings.sd_sample_params_t;
+import dev.sdjava.internal.bindings.sd_slg_params_t;
+import dev.sdjava.internal.bindings.sd_tiling_params_t;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

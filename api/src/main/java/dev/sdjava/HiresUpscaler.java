@@ -1,6 +1,6 @@
 package dev.sdjava;
 
-import dev.sdjava.bindings.SdCpp;
+import dev.sdjava.internal.bindings.SdCpp;
 
 /**
  * How the first pass of a high-resolution fix is enlarged (sd.cpp's {@code sd_hires_upscaler_t}).

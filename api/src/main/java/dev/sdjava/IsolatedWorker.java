@@ -1,7 +1,7 @@
 package dev.sdjava;
 
-import dev.sdjava.bindings.SdCpp;
-import dev.sdjava.bindings.sd_ctx_params_t;
+import dev.sdjava.internal.bindings.SdCpp;
+import dev.sdjava.internal.bindings.sd_ctx_params_t;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;

@@ -1,6 +1,6 @@
 package dev.sdjava;
 
-import dev.sdjava.bindings.SdCpp;
+import dev.sdjava.internal.bindings.SdCpp;
 
 /**
  * When LoRA weights are applied (sd.cpp's {@code lora_apply_mode_t}): merged into the weights, or at run time (needed for quantized weights).

@@ -1,8 +1,8 @@
 package dev.sdjava;
 
-import dev.sdjava.bindings.SdCpp;
-import dev.sdjava.bindings.sd_ctx_params_t;
-import dev.sdjava.bindings.sd_embedding_t;
+import dev.sdjava.internal.bindings.SdCpp;
+import dev.sdjava.internal.bindings.sd_ctx_params_t;
+import dev.sdjava.internal.bindings.sd_embedding_t;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

@@ -1,6 +1,6 @@
 package dev.sdjava;
 
-import dev.sdjava.bindings.SdCpp;
+import dev.sdjava.internal.bindings.SdCpp;
 
 /**
  * What the diffusion model predicts (sd.cpp's {@code prediction_t}); normally detected from the model.

@@ -1,6 +1,6 @@
 package dev.sdjava;
 
-import dev.sdjava.bindings.SdCpp;
+import dev.sdjava.internal.bindings.SdCpp;
 
 /**
  * How preview images are made during sampling (sd.cpp's {@code preview_t}).

@@ -1,6 +1,6 @@
 package dev.sdjava;
 
-import dev.sdjava.bindings.SdCpp;
+import dev.sdjava.internal.bindings.SdCpp;
 
 /**
  * A random number generator for the initial noise (sd.cpp's {@code rng_type_t}). {@code CUDA} reproduces GPU-generated images of other tools on any backend.

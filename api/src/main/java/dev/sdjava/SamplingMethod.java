@@ -1,6 +1,6 @@
 package dev.sdjava;
 
-import dev.sdjava.bindings.SdCpp;
+import dev.sdjava.internal.bindings.SdCpp;
 
 /**
  * A sampler (sd.cpp's {@code sample_method_t}): how each denoising step moves the latent.

@@ -1,6 +1,6 @@
 package dev.sdjava;
 
-import dev.sdjava.bindings.SdCpp;
+import dev.sdjava.internal.bindings.SdCpp;
 
 /**
  * A noise schedule (sd.cpp's {@code scheduler_t}): which noise levels (sigmas) the steps visit.

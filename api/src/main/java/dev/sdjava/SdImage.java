@@ -1,6 +1,6 @@
 package dev.sdjava;
 
-import dev.sdjava.bindings.sd_image_t;
+import dev.sdjava.internal.bindings.sd_image_t;
 
 import java.awt.image.BufferedImage;
 import java.io.IOException;

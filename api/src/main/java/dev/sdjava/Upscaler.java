@@ -1,7 +1,7 @@
 package dev.sdjava;
 
-import dev.sdjava.bindings.SdCpp;
-import dev.sdjava.bindings.sd_image_t;
+import dev.sdjava.internal.bindings.SdCpp;
+import dev.sdjava.internal.bindings.sd_image_t;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

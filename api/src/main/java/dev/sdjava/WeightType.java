@@ -1,6 +1,6 @@
 package dev.sdjava;
 
-import dev.sdjava.bindings.SdCpp;
+import dev.sdjava.internal.bindings.SdCpp;
 
 /**
  * A tensor weight type (sd.cpp's {@code sd_type_t}, the same numbers as ggml's types): the type models are converted to, or loaded as.

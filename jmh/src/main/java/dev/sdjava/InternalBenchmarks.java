@@ -1,8 +1,8 @@
 package dev.sdjava;
 
-import dev.sdjava.bindings.SdCpp;
-import dev.sdjava.bindings.sd_image_t;
-import dev.sdjava.bindings.sd_img_gen_params_t;
+import dev.sdjava.internal.bindings.SdCpp;
+import dev.sdjava.internal.bindings.sd_image_t;
+import dev.sdjava.internal.bindings.sd_img_gen_params_t;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;

@@ -1,6 +1,6 @@
-package dev.sdjava.bindings;
+package dev.sdjava.internal.bindings;
 
-import static dev.sdjava.bindings.TestSupport.cString;
+import static dev.sdjava.internal.bindings.TestSupport.cString;
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static org.junit.jupiter.api.Assertions.assertAll;

@@ -1,4 +1,4 @@
-package dev.sdjava.bindings;
+package dev.sdjava.internal.bindings;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.sdjava.bindings.TestSupport.CStruct;
-import dev.sdjava.bindings.TestSupport.Result;
+import dev.sdjava.internal.bindings.TestSupport.CStruct;
+import dev.sdjava.internal.bindings.TestSupport.Result;
 import java.io.IOException;
 import java.io.ByteArrayOutputStream;
 import java.lang.foreign.Arena;

@@ -1,11 +1,11 @@
-package dev.sdjava.bindings;
+package dev.sdjava.internal.bindings;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.sdjava.bindings.TestSupport.CField;
-import dev.sdjava.bindings.TestSupport.CStruct;
+import dev.sdjava.internal.bindings.TestSupport.CField;
+import dev.sdjava.internal.bindings.TestSupport.CStruct;
 import java.io.IOException;
 import java.lang.foreign.GroupLayout;
 import java.lang.foreign.MemoryLayout;
@@ -50,7 +50,7 @@ class StructLayoutTest {
     }
 
     private static GroupLayout layoutOf(String struct) throws ReflectiveOperationException {
-        return (GroupLayout) Class.forName("dev.sdjava.bindings." + struct).getMethod("layout").invoke(null);
+        return (GroupLayout) Class.forName("dev.sdjava.internal.bindings." + struct).getMethod("layout").invoke(null);
     }
 
     @Test
@@ -61,7 +61,7 @@ class StructLayoutTest {
             assertTrue(c != null, "not probed: " + name);
             diffs.addAll(TestSupport.compare(c, layoutOf(name)));
             // the offsets jextract-style classes expose as constants, and sizeof()
-            Class<?> cls = Class.forName("dev.sdjava.bindings." + name);
+            Class<?> cls = Class.forName("dev.sdjava.internal.bindings." + name);
             long sizeof = (long) cls.getMethod("sizeof").invoke(null);
             if (sizeof != c.size()) {
                 diffs.add(name + ".sizeof() " + sizeof + " C " + c.size());

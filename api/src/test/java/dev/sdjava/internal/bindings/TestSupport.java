@@ -1,4 +1,4 @@
-package dev.sdjava.bindings;
+package dev.sdjava.internal.bindings;
 
 import java.io.IOException;
 import java.lang.foreign.GroupLayout;

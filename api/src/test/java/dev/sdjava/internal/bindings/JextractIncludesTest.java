@@ -1,4 +1,4 @@
-package dev.sdjava.bindings;
+package dev.sdjava.internal.bindings;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -25,7 +25,7 @@ class JextractIncludesTest {
         Path fresh = tmp.resolve("includes.txt");
         TestSupport.exec(tmp, "python3", TestSupport.bindgen().toAbsolutePath().toString(),
                 "--header", TestSupport.header().toAbsolutePath().toString(),
-                "--package", "dev.sdjava.bindings", "--header-class-name", "SdCpp",
+                "--package", "dev.sdjava.internal.bindings", "--header-class-name", "SdCpp",
                 "--output", tmp.resolve("src").toString(), "--dump-includes", fresh.toString());
         Path committed = Path.of(System.getProperty("sdjava.test.includes", "src/main/jextract/includes.txt"));
         assertEquals(Files.readString(fresh), Files.readString(committed),
@@ -59,7 +59,7 @@ class JextractIncludesTest {
 
     private static boolean classExists(String name) {
         try {
-            Class.forName("dev.sdjava.bindings." + name);
+            Class.forName("dev.sdjava.internal.bindings." + name);
             return true;
         } catch (ClassNotFoundException e) {
             return false;
