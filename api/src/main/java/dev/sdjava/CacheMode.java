@@ -1,26 +1,24 @@
 package dev.sdjava;
 
-import dev.sdjava.internal.bindings.SdCpp;
-
 /**
  * A step cache (sd.cpp's {@code sd_cache_mode_t}): reuses work between sampling steps to trade
  * a little quality for speed. {@link #DISABLED} by default.
  */
-public enum CacheMode implements NativeEnum {
+public enum CacheMode {
     /** No caching (default). */
-    DISABLED(SdCpp.SD_CACHE_DISABLED()),
+    DISABLED(0),
     /** EasyCache. */
-    EASYCACHE(SdCpp.SD_CACHE_EASYCACHE()),
+    EASYCACHE(1),
     /** UCache (UNet models). */
-    UCACHE(SdCpp.SD_CACHE_UCACHE()),
+    UCACHE(2),
     /** DBCache. */
-    DBCACHE(SdCpp.SD_CACHE_DBCACHE()),
+    DBCACHE(3),
     /** TaylorSeer. */
-    TAYLORSEER(SdCpp.SD_CACHE_TAYLORSEER()),
+    TAYLORSEER(4),
     /** Cache-DiT. */
-    CACHE_DIT(SdCpp.SD_CACHE_CACHE_DIT()),
+    CACHE_DIT(5),
     /** Spectrum. */
-    SPECTRUM(SdCpp.SD_CACHE_SPECTRUM());
+    SPECTRUM(6);
 
     private final int value;
 
@@ -28,8 +26,8 @@ public enum CacheMode implements NativeEnum {
         this.value = value;
     }
 
-    @Override
-    public int value() {
+    /** The C enum's value. */
+    int value() {
         return value;
     }
 }

@@ -1,5 +1,7 @@
 package dev.sdjava;
 
+import dev.sdjava.internal.natives.Native;
+
 import dev.sdjava.internal.bindings.sd_cache_params_t;
 
 import java.lang.foreign.Arena;

@@ -1,5 +1,7 @@
 package dev.sdjava;
 
+import dev.sdjava.internal.natives.NativeLoader;
+
 import dev.sdjava.internal.bindings.SdCpp;
 import dev.sdjava.internal.bindings.sd_ctx_params_t;
 import dev.sdjava.internal.bindings.sd_guidance_params_t;

@@ -1,5 +1,8 @@
 package dev.sdjava;
 
+import dev.sdjava.internal.natives.Native;
+import dev.sdjava.internal.natives.NativeLoader;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;

@@ -1,5 +1,7 @@
 package dev.sdjava;
 
+import dev.sdjava.internal.files.Png;
+
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 

@@ -1,5 +1,8 @@
 package dev.sdjava;
 
+import dev.sdjava.internal.natives.Images;
+import dev.sdjava.internal.natives.Native;
+
 import dev.sdjava.internal.bindings.sd_guidance_params_t;
 import dev.sdjava.internal.bindings.sd_hires_params_t;
 import dev.sdjava.internal.bindings.sd_image_t;
@@ -266,15 +269,18 @@ public final class GenerationRequest {
         return previewListener;
     }
 
-    PreviewMode previewMode() {
+    /** The preview mode ({@link PreviewMode#NONE} unless {@link Builder#preview} was called). */
+    public PreviewMode previewMode() {
         return previewMode;
     }
 
-    int previewInterval() {
+    /** Steps between previews (default 1). */
+    public int previewInterval() {
         return previewInterval;
     }
 
-    boolean previewNoisy() {
+    /** Whether previews show the noisy latent instead of the denoised estimate. */
+    public boolean previewNoisy() {
         return previewNoisy;
     }
 
@@ -324,14 +330,14 @@ public final class GenerationRequest {
         sd_img_gen_params_t.prompt(p, Native.cString(arena, prompt, "prompt"));
         sd_img_gen_params_t.negative_prompt(p, Native.cString(arena, negativePrompt, "negativePrompt"));
         if (clipSkip != null) sd_img_gen_params_t.clip_skip(p, clipSkip);
-        if (initImage != null) initImage.toNative(sd_img_gen_params_t.init_image(p), arena);
+        if (initImage != null) Images.toNative(initImage, sd_img_gen_params_t.init_image(p), arena);
         if (!referenceImages.isEmpty()) {
-            sd_img_gen_params_t.ref_images(p, images(arena, referenceImages));
+            sd_img_gen_params_t.ref_images(p, Images.array(referenceImages, arena));
             sd_img_gen_params_t.ref_images_count(p, referenceImages.size());
         }
         if (autoResizeReferenceImages != null) sd_img_gen_params_t.auto_resize_ref_image(p, autoResizeReferenceImages);
         if (increaseReferenceIndex != null) sd_img_gen_params_t.increase_ref_index(p, increaseReferenceIndex);
-        if (mask != null) mask.withChannels(1).toNative(sd_img_gen_params_t.mask_image(p), arena);
+        if (mask != null) Images.toNative(mask.withChannels(1), sd_img_gen_params_t.mask_image(p), arena);
         sd_img_gen_params_t.width(p, width());
         sd_img_gen_params_t.height(p, height());
 
@@ -363,12 +369,12 @@ public final class GenerationRequest {
         if (strength != null) sd_img_gen_params_t.strength(p, strength);
         sd_img_gen_params_t.seed(p, seedToUse);
         sd_img_gen_params_t.batch_count(p, batchCount());
-        if (controlImage != null) controlImage.withChannels(3).toNative(sd_img_gen_params_t.control_image(p), arena);
+        if (controlImage != null) Images.toNative(controlImage.withChannels(3), sd_img_gen_params_t.control_image(p), arena);
         if (controlStrength != null) sd_img_gen_params_t.control_strength(p, controlStrength);
         if (photoMaker != null) {
             MemorySegment pm = sd_img_gen_params_t.pm_params(p);
             if (!photoMaker.idImages().isEmpty()) {
-                sd_pm_params_t.id_images(pm, images(arena, photoMaker.idImages()));
+                sd_pm_params_t.id_images(pm, Images.array(photoMaker.idImages(), arena));
                 sd_pm_params_t.id_images_count(pm, photoMaker.idImages().size());
             }
             sd_pm_params_t.id_embed_path(pm, Native.cPath(arena, photoMaker.idEmbedding(), "PhotoMaker id embedding"));
@@ -396,14 +402,6 @@ public final class GenerationRequest {
             sd_hires_params_t.denoising_strength(h, hires.denoisingStrength());
             sd_hires_params_t.upscale_tile_size(h, hires.upscaleTileSize());
         }
-    }
-
-    private static MemorySegment images(Arena arena, List<SdImage> images) {
-        MemorySegment arr = sd_image_t.allocateArray(images.size(), arena);
-        for (int i = 0; i < images.size(); i++) {
-            images.get(i).toNative(sd_image_t.asSlice(arr, i), arena);
-        }
-        return arr;
     }
 
     @Override

@@ -1,35 +1,35 @@
 package dev.sdjava;
 
-import dev.sdjava.internal.bindings.SdCpp;
-
 /**
  * When LoRA weights are applied (sd.cpp's {@code lora_apply_mode_t}): merged into the weights, or at run time (needed for quantized weights).
  *
- * <p>{@link #sdName()} is the name sd.cpp and its CLI use (from {@code sd_lora_apply_mode_name}); {@link #fromSdName(String)}
- * parses it (through {@code str_to_lora_apply_mode}). Both call into the native library.
+ * <p>{@link #sdName()} is the name sd.cpp and its CLI use; {@link #fromSdName(String)}
+ * parses it. Neither loads the native library (a test checks the names against sd.cpp's own).
  */
-public enum LoraApplyMode implements NativeEnum {
+public enum LoraApplyMode {
     /** {@code LORA_APPLY_AUTO} */
-    AUTO(SdCpp.LORA_APPLY_AUTO()),
+    AUTO(0, "auto"),
     /** {@code LORA_APPLY_IMMEDIATELY} */
-    IMMEDIATELY(SdCpp.LORA_APPLY_IMMEDIATELY()),
+    IMMEDIATELY(1, "immediately"),
     /** {@code LORA_APPLY_AT_RUNTIME} */
-    AT_RUNTIME(SdCpp.LORA_APPLY_AT_RUNTIME());
+    AT_RUNTIME(2, "at_runtime");
 
     private final int value;
+    private final String sdName;
 
-    LoraApplyMode(int value) {
+    LoraApplyMode(int value, String sdName) {
         this.value = value;
+        this.sdName = sdName;
     }
 
-    @Override
-    public int value() {
+    /** The C enum's value. */
+    int value() {
         return value;
     }
 
     /** The name sd.cpp uses for this value, e.g. on its command line. */
     public String sdName() {
-        return NativeEnum.name(SdCpp::sd_lora_apply_mode_name, value);
+        return sdName;
     }
 
     /**
@@ -38,6 +38,6 @@ public enum LoraApplyMode implements NativeEnum {
      * @throws IllegalArgumentException if sd.cpp does not know the name; the message lists the known ones
      */
     public static LoraApplyMode fromSdName(String name) {
-        return NativeEnum.parse(LoraApplyMode.class, SdCpp::str_to_lora_apply_mode, name);
+        return CEnums.parse(LoraApplyMode.class, values(), LoraApplyMode::sdName, name);
     }
 }

@@ -1,5 +1,8 @@
 package dev.sdjava;
 
+import dev.sdjava.internal.natives.Callbacks;
+import dev.sdjava.internal.natives.Native;
+
 import dev.sdjava.internal.bindings.SdCpp;
 import dev.sdjava.internal.bindings.sd_ctx_params_t;
 import dev.sdjava.internal.bindings.sd_embedding_t;
@@ -42,7 +45,6 @@ public final class ModelConfig {
     private final Prediction prediction;
     private final LoraApplyMode loraApplyMode;
     private final Float maxVram;
-    private final boolean isolated;
 
     private ModelConfig(Builder b) {
         model = b.model;
@@ -86,7 +88,6 @@ public final class ModelConfig {
         prediction = b.prediction;
         loraApplyMode = b.loraApplyMode;
         maxVram = b.maxVram;
-        isolated = b.isolated;
     }
 
     /** A new builder with nothing set. */
@@ -138,7 +139,6 @@ public final class ModelConfig {
         b.prediction = prediction;
         b.loraApplyMode = loraApplyMode;
         b.maxVram = maxVram;
-        b.isolated = isolated;
         return b;
     }
 
@@ -167,11 +167,6 @@ public final class ModelConfig {
         return controlNet;
     }
 
-    /** Whether contexts of this configuration run in a supervised child process; see {@link Builder#isolated}. */
-    public boolean isolated() {
-        return isolated;
-    }
-
     /** The thread count sd.cpp will use: the one set, or sd.cpp's default (physical cores). */
     public int threads() {
         return threads != null ? threads : Defaults.CTX.threads();
@@ -179,7 +174,7 @@ public final class ModelConfig {
 
     /** The RNG for the initial noise: the one set, or sd.cpp's default. */
     public RngType rng() {
-        return rng != null ? rng : NativeEnum.of(RngType.class, Defaults.CTX.rng());
+        return rng != null ? rng : CEnums.of(RngType.values(), RngType::value, Defaults.CTX.rng());
     }
 
     /** The sampler RNG if set, or null (sd.cpp then uses {@link #rng()}). */
@@ -289,7 +284,7 @@ public final class ModelConfig {
     public String toString() {
         return "ModelConfig[model=" + model + ", diffusionModel=" + diffusionModel + ", vae=" + vae + ", taesd=" + taesd
                 + ", controlNet=" + controlNet + ", threads=" + threads + ", weightType=" + weightType
-                + (isolated ? ", isolated" : "") + "]";
+                + "]";
     }
 
     /** Builds a {@link ModelConfig}. Not thread-safe. Unset options keep sd.cpp's defaults. */
@@ -308,7 +303,6 @@ public final class ModelConfig {
         private Prediction prediction;
         private LoraApplyMode loraApplyMode;
         private Float maxVram;
-        private boolean isolated;
 
         private Builder() {
         }
@@ -411,15 +405,6 @@ public final class ModelConfig {
             maxVram = gib;
             return this;
         }
-        /**
-         * True runs the context in a child JVM that sdjava starts and supervises (same java, same
-         * class path): a native abort or crash there becomes a {@link StableDiffusionException} of
-         * kind {@link StableDiffusionException.Kind#WORKER_CRASHED} instead of ending this process,
-         * and the next call starts a fresh worker (reloading the models). {@link StableDiffusion#cancel()}
-         * stops a running generation at once by ending the worker. Costs a JVM start and a model load
-         * per worker, and copies the result pixels once. Default false.
-         */
-        public Builder isolated(boolean v) { isolated = v; return this; }
         /** The immutable configuration. */
         public ModelConfig build() {
             return new ModelConfig(this);

@@ -1,5 +1,7 @@
 package dev.sdjava;
 
+import dev.sdjava.internal.files.StrictJson;
+
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;

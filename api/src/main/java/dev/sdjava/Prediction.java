@@ -1,41 +1,41 @@
 package dev.sdjava;
 
-import dev.sdjava.internal.bindings.SdCpp;
-
 /**
  * What the diffusion model predicts (sd.cpp's {@code prediction_t}); normally detected from the model.
  *
- * <p>{@link #sdName()} is the name sd.cpp and its CLI use (from {@code sd_prediction_name}); {@link #fromSdName(String)}
- * parses it (through {@code str_to_prediction}). Both call into the native library.
+ * <p>{@link #sdName()} is the name sd.cpp and its CLI use; {@link #fromSdName(String)}
+ * parses it. Neither loads the native library (a test checks the names against sd.cpp's own).
  */
-public enum Prediction implements NativeEnum {
+public enum Prediction {
     /** {@code EPS_PRED} */
-    EPS(SdCpp.EPS_PRED()),
+    EPS(0, "eps"),
     /** {@code V_PRED} */
-    V(SdCpp.V_PRED()),
+    V(1, "v"),
     /** {@code EDM_V_PRED} */
-    EDM_V(SdCpp.EDM_V_PRED()),
+    EDM_V(2, "edm_v"),
     /** {@code FLOW_PRED} */
-    FLOW(SdCpp.FLOW_PRED()),
+    FLOW(3, "sd3_flow"),
     /** {@code FLUX_FLOW_PRED} */
-    FLUX_FLOW(SdCpp.FLUX_FLOW_PRED()),
+    FLUX_FLOW(4, "flux_flow"),
     /** {@code FLUX2_FLOW_PRED} */
-    FLUX2_FLOW(SdCpp.FLUX2_FLOW_PRED());
+    FLUX2_FLOW(5, "flux2_flow");
 
     private final int value;
+    private final String sdName;
 
-    Prediction(int value) {
+    Prediction(int value, String sdName) {
         this.value = value;
+        this.sdName = sdName;
     }
 
-    @Override
-    public int value() {
+    /** The C enum's value. */
+    int value() {
         return value;
     }
 
     /** The name sd.cpp uses for this value, e.g. on its command line. */
     public String sdName() {
-        return NativeEnum.name(SdCpp::sd_prediction_name, value);
+        return sdName;
     }
 
     /**
@@ -44,6 +44,6 @@ public enum Prediction implements NativeEnum {
      * @throws IllegalArgumentException if sd.cpp does not know the name; the message lists the known ones
      */
     public static Prediction fromSdName(String name) {
-        return NativeEnum.parse(Prediction.class, SdCpp::str_to_prediction, name);
+        return CEnums.parse(Prediction.class, values(), Prediction::sdName, name);
     }
 }

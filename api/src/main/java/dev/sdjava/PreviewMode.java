@@ -1,37 +1,37 @@
 package dev.sdjava;
 
-import dev.sdjava.internal.bindings.SdCpp;
-
 /**
  * How preview images are made during sampling (sd.cpp's {@code preview_t}).
  *
- * <p>{@link #sdName()} is the name sd.cpp and its CLI use (from {@code sd_preview_name}); {@link #fromSdName(String)}
- * parses it (through {@code str_to_preview}). Both call into the native library.
+ * <p>{@link #sdName()} is the name sd.cpp and its CLI use; {@link #fromSdName(String)}
+ * parses it. Neither loads the native library (a test checks the names against sd.cpp's own).
  */
-public enum PreviewMode implements NativeEnum {
+public enum PreviewMode {
     /** {@code PREVIEW_NONE} */
-    NONE(SdCpp.PREVIEW_NONE()),
+    NONE(0, "none"),
     /** {@code PREVIEW_PROJ} */
-    PROJ(SdCpp.PREVIEW_PROJ()),
+    PROJ(1, "proj"),
     /** {@code PREVIEW_TAE} */
-    TAE(SdCpp.PREVIEW_TAE()),
+    TAE(2, "tae"),
     /** {@code PREVIEW_VAE} */
-    VAE(SdCpp.PREVIEW_VAE());
+    VAE(3, "vae");
 
     private final int value;
+    private final String sdName;
 
-    PreviewMode(int value) {
+    PreviewMode(int value, String sdName) {
         this.value = value;
+        this.sdName = sdName;
     }
 
-    @Override
-    public int value() {
+    /** The C enum's value. */
+    int value() {
         return value;
     }
 
     /** The name sd.cpp uses for this value, e.g. on its command line. */
     public String sdName() {
-        return NativeEnum.name(SdCpp::sd_preview_name, value);
+        return sdName;
     }
 
     /**
@@ -40,6 +40,6 @@ public enum PreviewMode implements NativeEnum {
      * @throws IllegalArgumentException if sd.cpp does not know the name; the message lists the known ones
      */
     public static PreviewMode fromSdName(String name) {
-        return NativeEnum.parse(PreviewMode.class, SdCpp::str_to_preview, name);
+        return CEnums.parse(PreviewMode.class, values(), PreviewMode::sdName, name);
     }
 }

@@ -1,35 +1,35 @@
 package dev.sdjava;
 
-import dev.sdjava.internal.bindings.SdCpp;
-
 /**
  * A random number generator for the initial noise (sd.cpp's {@code rng_type_t}). {@code CUDA} reproduces GPU-generated images of other tools on any backend.
  *
- * <p>{@link #sdName()} is the name sd.cpp and its CLI use (from {@code sd_rng_type_name}); {@link #fromSdName(String)}
- * parses it (through {@code str_to_rng_type}). Both call into the native library.
+ * <p>{@link #sdName()} is the name sd.cpp and its CLI use; {@link #fromSdName(String)}
+ * parses it. Neither loads the native library (a test checks the names against sd.cpp's own).
  */
-public enum RngType implements NativeEnum {
+public enum RngType {
     /** {@code STD_DEFAULT_RNG} */
-    STD_DEFAULT(SdCpp.STD_DEFAULT_RNG()),
+    STD_DEFAULT(0, "std_default"),
     /** {@code CUDA_RNG} */
-    CUDA(SdCpp.CUDA_RNG()),
+    CUDA(1, "cuda"),
     /** {@code CPU_RNG} */
-    CPU(SdCpp.CPU_RNG());
+    CPU(2, "cpu");
 
     private final int value;
+    private final String sdName;
 
-    RngType(int value) {
+    RngType(int value, String sdName) {
         this.value = value;
+        this.sdName = sdName;
     }
 
-    @Override
-    public int value() {
+    /** The C enum's value. */
+    int value() {
         return value;
     }
 
     /** The name sd.cpp uses for this value, e.g. on its command line. */
     public String sdName() {
-        return NativeEnum.name(SdCpp::sd_rng_type_name, value);
+        return sdName;
     }
 
     /**
@@ -38,6 +38,6 @@ public enum RngType implements NativeEnum {
      * @throws IllegalArgumentException if sd.cpp does not know the name; the message lists the known ones
      */
     public static RngType fromSdName(String name) {
-        return NativeEnum.parse(RngType.class, SdCpp::str_to_rng_type, name);
+        return CEnums.parse(RngType.class, values(), RngType::sdName, name);
     }
 }

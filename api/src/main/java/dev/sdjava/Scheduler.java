@@ -1,51 +1,51 @@
 package dev.sdjava;
 
-import dev.sdjava.internal.bindings.SdCpp;
-
 /**
  * A noise schedule (sd.cpp's {@code scheduler_t}): which noise levels (sigmas) the steps visit.
  *
- * <p>{@link #sdName()} is the name sd.cpp and its CLI use (from {@code sd_scheduler_name}); {@link #fromSdName(String)}
- * parses it (through {@code str_to_scheduler}). Both call into the native library.
+ * <p>{@link #sdName()} is the name sd.cpp and its CLI use; {@link #fromSdName(String)}
+ * parses it. Neither loads the native library (a test checks the names against sd.cpp's own).
  */
-public enum Scheduler implements NativeEnum {
+public enum Scheduler {
     /** {@code DISCRETE_SCHEDULER} */
-    DISCRETE(SdCpp.DISCRETE_SCHEDULER()),
+    DISCRETE(0, "discrete"),
     /** {@code KARRAS_SCHEDULER} */
-    KARRAS(SdCpp.KARRAS_SCHEDULER()),
+    KARRAS(1, "karras"),
     /** {@code EXPONENTIAL_SCHEDULER} */
-    EXPONENTIAL(SdCpp.EXPONENTIAL_SCHEDULER()),
+    EXPONENTIAL(2, "exponential"),
     /** {@code AYS_SCHEDULER} */
-    AYS(SdCpp.AYS_SCHEDULER()),
+    AYS(3, "ays"),
     /** {@code GITS_SCHEDULER} */
-    GITS(SdCpp.GITS_SCHEDULER()),
+    GITS(4, "gits"),
     /** {@code SGM_UNIFORM_SCHEDULER} */
-    SGM_UNIFORM(SdCpp.SGM_UNIFORM_SCHEDULER()),
+    SGM_UNIFORM(5, "sgm_uniform"),
     /** {@code SIMPLE_SCHEDULER} */
-    SIMPLE(SdCpp.SIMPLE_SCHEDULER()),
+    SIMPLE(6, "simple"),
     /** {@code SMOOTHSTEP_SCHEDULER} */
-    SMOOTHSTEP(SdCpp.SMOOTHSTEP_SCHEDULER()),
+    SMOOTHSTEP(7, "smoothstep"),
     /** {@code KL_OPTIMAL_SCHEDULER} */
-    KL_OPTIMAL(SdCpp.KL_OPTIMAL_SCHEDULER()),
+    KL_OPTIMAL(8, "kl_optimal"),
     /** {@code LCM_SCHEDULER} */
-    LCM(SdCpp.LCM_SCHEDULER()),
+    LCM(9, "lcm"),
     /** {@code BONG_TANGENT_SCHEDULER} */
-    BONG_TANGENT(SdCpp.BONG_TANGENT_SCHEDULER());
+    BONG_TANGENT(10, "bong_tangent");
 
     private final int value;
+    private final String sdName;
 
-    Scheduler(int value) {
+    Scheduler(int value, String sdName) {
         this.value = value;
+        this.sdName = sdName;
     }
 
-    @Override
-    public int value() {
+    /** The C enum's value. */
+    int value() {
         return value;
     }
 
     /** The name sd.cpp uses for this value, e.g. on its command line. */
     public String sdName() {
-        return NativeEnum.name(SdCpp::sd_scheduler_name, value);
+        return sdName;
     }
 
     /**
@@ -54,6 +54,6 @@ public enum Scheduler implements NativeEnum {
      * @throws IllegalArgumentException if sd.cpp does not know the name; the message lists the known ones
      */
     public static Scheduler fromSdName(String name) {
-        return NativeEnum.parse(Scheduler.class, SdCpp::str_to_scheduler, name);
+        return CEnums.parse(Scheduler.class, values(), Scheduler::sdName, name);
     }
 }

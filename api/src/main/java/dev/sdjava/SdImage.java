@@ -1,5 +1,8 @@
 package dev.sdjava;
 
+import dev.sdjava.internal.files.Png;
+import dev.sdjava.internal.natives.Native;
+
 import dev.sdjava.internal.bindings.sd_image_t;
 
 import java.awt.image.BufferedImage;
@@ -182,25 +185,14 @@ public final class SdImage {
         Png.write(this, file, null);
     }
 
-    /** Fills {@code target} (an {@code sd_image_t}) with a native copy of this image allocated in {@code arena}. */
-    void toNative(MemorySegment target, Arena arena) {
-        sd_image_t.width(target, width);
-        sd_image_t.height(target, height);
-        sd_image_t.channel(target, channels);
-        sd_image_t.data(target, arena.allocateFrom(ValueLayout.JAVA_BYTE, pixels));
-    }
-
-    /** Copies an {@code sd_image_t} into Java; does not free it. Null data gives {@code null}. */
-    static SdImage fromNative(MemorySegment img) {
-        MemorySegment data = sd_image_t.data(img);
-        int w = sd_image_t.width(img);
-        int h = sd_image_t.height(img);
-        int c = sd_image_t.channel(img);
-        if (data.equals(MemorySegment.NULL) || w <= 0 || h <= 0 || c <= 0) {
-            return null;
-        }
-        byte[] px = data.reinterpret((long) w * h * c).toArray(ValueLayout.JAVA_BYTE);
-        return new SdImage(w, h, c, px, true);
+    /**
+     * The generation parameters embedded in a PNG file (its {@code parameters} text chunk, as
+     * written by {@link GeneratedImage#writePng} and upstream's sd-cli), or null when it has none.
+     *
+     * @throws IllegalArgumentException if the file cannot be read or is no PNG
+     */
+    public static String readParameters(Path png) {
+        return Png.readParameters(png);
     }
 
     @Override

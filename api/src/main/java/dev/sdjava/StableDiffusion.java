@@ -1,5 +1,11 @@
 package dev.sdjava;
 
+import dev.sdjava.internal.natives.Callbacks;
+import dev.sdjava.internal.natives.Images;
+import dev.sdjava.internal.natives.Native;
+import dev.sdjava.internal.natives.NativeLoader;
+import dev.sdjava.internal.natives.NativeStack;
+
 import dev.sdjava.internal.bindings.SdCpp;
 import dev.sdjava.internal.bindings.sd_ctx_params_t;
 import dev.sdjava.internal.bindings.sd_image_t;
@@ -44,87 +50,36 @@ import java.util.concurrent.locks.ReentrantLock;
  * The pinned sd.cpp has no API to stop a running generation. {@link #cancel()} (or interrupting
  * the generating thread) therefore stops what is possible: a generation still waiting for the
  * context never starts, and a running one is abandoned as soon as sd.cpp returns (its images are
- * discarded and {@link CancellationException} is thrown). For a hard stop, use an isolated
- * context and close it.
+ * discarded and {@link CancellationException} is thrown). A context made by {@link #loadIsolated}
+ * stops at once: its worker process is ended.
+ *
+ * <h2>Isolation</h2>
+ * {@link #loadIsolated} runs sd.cpp in a child JVM that sdjava starts and supervises (same java,
+ * same class path): a native abort or crash there becomes a {@link StableDiffusionException} of
+ * kind {@link StableDiffusionException.Kind#WORKER_CRASHED} instead of ending this process, and
+ * the next call starts a fresh worker (reloading the models). It costs a JVM start and a model
+ * load per worker, and copies the result pixels once.
  *
  * <h2>Memory</h2>
- * The native context is owned by this object's arena with {@code free_sd_ctx} as its cleanup;
- * per-call structures live in confined arenas; result pixels are copied into Java and sd.cpp's
- * buffers freed before {@code generate} returns.
+ * The native context is owned by an arena with {@code free_sd_ctx} as its cleanup and freed by
+ * {@link #close()}; per-call structures live in confined arenas; result pixels are copied into
+ * Java and sd.cpp's buffers freed before {@code generate} returns.
  */
 public final class StableDiffusion implements AutoCloseable {
-    private static final SecureRandom SEEDS = new SecureRandom();
-
-    private final ModelConfig config;
-    private final Arena arena = Arena.ofShared();
-    private final MemorySegment ctx;
-    /** Set instead of {@link #ctx} when the config is isolated: the context lives in a worker process. */
-    private final IsolatedContext isolated;
-    /** The big-stack thread sd.cpp's generation runs on (see NativeStack); null when isolated. */
-    private final NativeStack nativeStack;
-    private static final AtomicLong CONTEXTS = new AtomicLong();
-    /** Open in-process contexts, for {@link #awaitNativeCallsOnShutdown()}. */
-    private static final Set<StableDiffusion> OPEN = ConcurrentHashMap.newKeySet();
     /** System property: how long JVM shutdown waits for running generations (seconds, default 60). */
     public static final String SHUTDOWN_WAIT_PROPERTY = "sdjava.shutdownWaitSeconds";
-    private static final AtomicBoolean SHUTDOWN_HOOK = new AtomicBoolean();
+
+    private final ModelConfig config;
+    private final Engine engine;
     private final ReentrantLock lock = new ReentrantLock(true);
     private volatile boolean closed;
     /** Tickets number generate calls in arrival order; cancel() cancels every ticket issued so far. */
     private final AtomicLong tickets = new AtomicLong();
     private volatile long cancelledUpTo;
 
-    private StableDiffusion(ModelConfig config, ProgressListener progress) {
+    private StableDiffusion(ModelConfig config, Engine engine) {
         this.config = config;
-        if (config.isolated()) {
-            arena.close();
-            ctx = null;
-            nativeStack = null;
-            isolated = IsolatedContext.start(config, progress);
-            return;
-        }
-        isolated = null;
-        MemorySegment raw;
-        List<String> problems;
-        // On a JVM's first load, the library and the upcalls are set up on another thread while
-        // this one checks the model files and fills the parameters (see Callbacks.installInBackground).
-        Callbacks.installInBackground();
-        try (Arena call = Arena.ofConfined()) {
-            config.checkFiles();
-            MemorySegment params = sd_ctx_params_t.allocate(call);
-            // Filled once before sd_ctx_params_init too: on a first load this links the struct's
-            // field accessors (tens of milliseconds) while the library is still loading.
-            config.toNative(params, call);
-            try (var c = Callbacks.begin(progress, null)) {
-                SdCpp.sd_ctx_params_init(params);
-                config.toNative(params, call);
-                raw = SdCpp.new_sd_ctx(params);
-                problems = c.problems();
-                try {
-                    c.rethrowListenerFailure();
-                } catch (RuntimeException | Error e) {
-                    if (!raw.equals(MemorySegment.NULL)) {
-                        SdCpp.free_sd_ctx(raw);
-                    }
-                    throw e;
-                }
-            }
-        } catch (RuntimeException | Error e) {
-            arena.close();
-            throw e;
-        }
-        if (raw.equals(MemorySegment.NULL)) {
-            arena.close();
-            throw new StableDiffusionException(StableDiffusionException.Kind.MODEL_LOAD_FAILED,
-                    "sd.cpp could not load " + config, problems, null);
-        }
-        ctx = raw.reinterpret(arena, SdCpp::free_sd_ctx);
-        nativeStack = new NativeStack("sdjava-context-" + CONTEXTS.incrementAndGet());
-        if (SHUTDOWN_HOOK.compareAndSet(false, true)) {
-            Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("sdjava-shutdown")
-                    .unstarted(StableDiffusion::awaitNativeCallsOnShutdown));
-        }
-        OPEN.add(this);
+        this.engine = engine;
     }
 
     /**
@@ -139,47 +94,43 @@ public final class StableDiffusion implements AutoCloseable {
     }
 
     /**
-     * Links what {@link #load} calls, on the thread of {@link Callbacks#installInBackground()}: the
-     * generated bindings link each native call and struct accessor on first use, and the Java
-     * header check loads its classes on first use (tens of milliseconds each in a fresh JVM).
-     */
-    static void linkLoadPath() {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment p = sd_ctx_params_t.allocate(a);
-            SdCpp.sd_ctx_params_init(p);
-            ModelConfig.builder().model(Path.of("link")).taesd(Path.of("link")).build().toNative(p, a);
-        }
-        for (String call : List.of("new_sd_ctx", "free_sd_ctx")) {
-            try { // the holder class of each native call (jextract's shape); initialising it links the call
-                Class.forName(SdCpp.class.getName() + "$" + call, true, SdCpp.class.getClassLoader());
-            } catch (ClassNotFoundException ignored) {
-                // another binding generator's shape: linked on first use instead
-            }
-        }
-        byte[] header = "{\"t\":{\"dtype\":\"F16\",\"shape\":[2],\"data_offsets\":[0,4]}}"
-                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        byte[] file = new byte[8 + header.length];
-        java.nio.ByteBuffer.wrap(file).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(header.length).put(header);
-        ModelFile.parse(file, file.length + 4L, Path.of("link"));
-    }
-
-    /**
-     * Loads the models of {@code config}.
+     * Loads the models of {@code config} into sd.cpp in this process.
      *
+     * @throws IllegalArgumentException  if {@code config} is null or names no model
      * @throws InvalidModelFileException if a model file is missing, unreadable or malformed (checked in Java)
-     * @throws StableDiffusionException of kind MODEL_LOAD_FAILED if sd.cpp rejects the models, or
-     *         WORKER_CRASHED if an isolated worker could not be started or died while loading
+     * @throws StableDiffusionException of kind MODEL_LOAD_FAILED if sd.cpp rejects the models
      */
     public static StableDiffusion load(ModelConfig config) {
         return load(config, null);
     }
 
-    /** Loads the models of {@code config}, reporting tensor loading progress to {@code progress}. */
+    /** As {@link #load(ModelConfig)}, reporting tensor loading progress to {@code progress} (may be null). */
     public static StableDiffusion load(ModelConfig config, ProgressListener progress) {
+        return new StableDiffusion(requireConfig(config), new InProcessEngine(config, progress));
+    }
+
+    /**
+     * Loads the models of {@code config} in a supervised child JVM (see the class documentation,
+     * "Isolation").
+     *
+     * @throws InvalidModelFileException if a model file is missing, unreadable or malformed (checked in Java)
+     * @throws StableDiffusionException of kind MODEL_LOAD_FAILED if sd.cpp rejects the models, or
+     *         WORKER_CRASHED if the worker could not be started or died while loading
+     */
+    public static StableDiffusion loadIsolated(ModelConfig config) {
+        return loadIsolated(config, null);
+    }
+
+    /** As {@link #loadIsolated(ModelConfig)}, reporting tensor loading progress to {@code progress} (may be null). */
+    public static StableDiffusion loadIsolated(ModelConfig config, ProgressListener progress) {
+        return new StableDiffusion(requireConfig(config), IsolatedEngine.start(config, progress));
+    }
+
+    private static ModelConfig requireConfig(ModelConfig config) {
         if (config == null) {
             throw new IllegalArgumentException("config must not be null");
         }
-        return new StableDiffusion(config, progress);
+        return config;
     }
 
     /** The configuration this context was loaded from. */
@@ -193,7 +144,8 @@ public final class StableDiffusion implements AutoCloseable {
      * @throws IllegalArgumentException  if the request does not fit (image sizes, missing files)
      * @throws IllegalStateException     if this context is closed
      * @throws CancellationException     if {@link #cancel()} was called or the thread interrupted
-     * @throws StableDiffusionException of kind GENERATION_FAILED if sd.cpp produced nothing
+     * @throws StableDiffusionException of kind GENERATION_FAILED if sd.cpp produced nothing, or
+     *         WORKER_CRASHED if an isolated worker died
      */
     public List<GeneratedImage> generate(GenerationRequest request) {
         if (request == null) {
@@ -212,72 +164,14 @@ public final class StableDiffusion implements AutoCloseable {
             if (ticket <= cancelledUpTo) {
                 throw new CancellationException("generation cancelled before it started");
             }
-            if (isolated != null) {
-                return isolated.generate(request);
+            List<GeneratedImage> images = engine.generate(request);
+            if (ticket <= cancelledUpTo || Thread.currentThread().isInterrupted()) {
+                throw new CancellationException("generation cancelled (sd.cpp finished the running call; its images were discarded)");
             }
-            // On a big native stack: sd.cpp's prompt parser recurses per character (see NativeStack).
-            return nativeStack.call(() -> generateLocked(request, ticket));
+            return images;
         } finally {
             lock.unlock();
         }
-    }
-
-    private List<GeneratedImage> generateLocked(GenerationRequest request, long ticket) {
-        long seed = request.seed() != null ? request.seed() : SEEDS.nextLong(0, 1L << 53);
-        SamplingMethod sampler = request.samplingMethod() != null ? request.samplingMethod() : defaultSamplingMethodLocked();
-        Scheduler scheduler = request.scheduler() != null ? request.scheduler()
-                : NativeEnum.of(Scheduler.class, SdCpp.sd_get_default_scheduler(ctx, sampler.value()));
-        boolean previews = request.previewListener() != null && request.previewMode() != PreviewMode.NONE;
-        int n = request.batchCount();
-        List<SdImage> images = new ArrayList<>(n);
-        List<String> problems;
-        if (previews) {
-            Callbacks.PREVIEW_LOCK.lock();
-        }
-        try (Arena call = Arena.ofConfined();
-             var c = Callbacks.begin(request.progressListener(), request.previewListener())) {
-            MemorySegment params = sd_img_gen_params_t.allocate(call);
-            SdCpp.sd_img_gen_params_init(params);
-            request.toNative(params, call, seed, sampler, scheduler);
-            if (previews) {
-                Callbacks.enablePreview(request.previewMode(), request.previewInterval(), true, request.previewNoisy());
-            }
-            MemorySegment result = SdCpp.generate_image(ctx, params);
-            problems = c.problems();
-            if (!result.equals(MemorySegment.NULL)) {
-                // Copy every image out, then free each buffer and the array exactly once.
-                MemorySegment all = result.reinterpret(sd_image_t.sizeof() * n);
-                try {
-                    for (int i = 0; i < n; i++) {
-                        images.add(SdImage.fromNative(sd_image_t.asSlice(all, i)));
-                    }
-                } finally {
-                    for (int i = 0; i < n; i++) {
-                        Native.free(sd_image_t.data(sd_image_t.asSlice(all, i)));
-                    }
-                    Native.free(result);
-                }
-            }
-            c.rethrowListenerFailure();
-        } finally {
-            if (previews) {
-                Callbacks.disablePreview();
-                Callbacks.PREVIEW_LOCK.unlock();
-            }
-        }
-        if (ticket <= cancelledUpTo || Thread.currentThread().isInterrupted()) {
-            throw new CancellationException("generation cancelled (sd.cpp finished the running call; its images were discarded)");
-        }
-        if (images.isEmpty() || images.contains(null)) {
-            throw new StableDiffusionException(StableDiffusionException.Kind.GENERATION_FAILED,
-                    "sd.cpp produced no image for " + request, problems, null);
-        }
-        List<GeneratedImage> out = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            out.add(new GeneratedImage(images.get(i), seed + i, i, request,
-                    parameters(request, seed + i, sampler, scheduler, images.get(i))));
-        }
-        return List.copyOf(out);
     }
 
     /**
@@ -286,20 +180,14 @@ public final class StableDiffusion implements AutoCloseable {
      */
     public void cancel() {
         cancelledUpTo = tickets.get();
-        if (isolated != null && lock.isLocked()) {
-            isolated.abort(); // a hard stop: the worker is ended, the next call starts a fresh one
+        if (lock.isLocked()) {
+            engine.abort();
         }
     }
 
     /** The sampler sd.cpp uses for this model when a request sets none. */
     public SamplingMethod defaultSamplingMethod() {
-        lock.lock();
-        try {
-            ensureOpen();
-            return isolated != null ? isolated.defaultSamplingMethod() : defaultSamplingMethodLocked();
-        } finally {
-            lock.unlock();
-        }
+        return locked(engine::defaultSamplingMethod);
     }
 
     /** The scheduler sd.cpp uses for this model and sampler when a request sets none. */
@@ -307,31 +195,22 @@ public final class StableDiffusion implements AutoCloseable {
         if (sampler == null) {
             throw new IllegalArgumentException("sampler must not be null");
         }
-        lock.lock();
-        try {
-            ensureOpen();
-            if (isolated != null) {
-                return isolated.defaultScheduler(sampler);
-            }
-            return NativeEnum.of(Scheduler.class, SdCpp.sd_get_default_scheduler(ctx, sampler.value()));
-        } finally {
-            lock.unlock();
-        }
+        return locked(() -> engine.defaultScheduler(sampler));
     }
 
     /** Whether the loaded models can make images (video-only models cannot). */
     public boolean supportsImageGeneration() {
+        return locked(engine::supportsImageGeneration);
+    }
+
+    private <T> T locked(java.util.function.Supplier<T> call) {
         lock.lock();
         try {
             ensureOpen();
-            return isolated != null ? isolated.supportsImageGeneration() : SdCpp.sd_ctx_supports_image_generation(ctx);
+            return call.get();
         } finally {
             lock.unlock();
         }
-    }
-
-    private SamplingMethod defaultSamplingMethodLocked() {
-        return NativeEnum.of(SamplingMethod.class, SdCpp.sd_get_default_sample_method(ctx));
     }
 
     private void ensureOpen() {
@@ -340,18 +219,14 @@ public final class StableDiffusion implements AutoCloseable {
         }
     }
 
-    /** The isolated worker of this context, or null when it runs in this process (for tests). */
-    IsolatedContext isolatedContext() {
-        return isolated;
-    }
-
     /** Whether {@link #close()} was called. */
     public boolean isClosed() {
         return closed;
     }
 
     /**
-     * Frees the native context. Waits for a running generation to finish first. Idempotent.
+     * Frees the native context (or ends the isolated worker). Waits for a running generation to
+     * finish first. Idempotent.
      */
     @Override
     public void close() {
@@ -359,84 +234,11 @@ public final class StableDiffusion implements AutoCloseable {
         try {
             if (!closed) {
                 closed = true;
-                if (isolated != null) {
-                    isolated.close();
-                } else {
-                    OPEN.remove(this);
-                    nativeStack.close();
-                    arena.close();
-                }
+                engine.close();
             }
         } finally {
             lock.unlock();
         }
-    }
-
-    /**
-     * JVM shutdown hook: waits for generations still running in sd.cpp, up to
-     * {@value #SHUTDOWN_WAIT_PROPERTY} seconds in all, and keeps each context's lock so that no new
-     * one starts. A JVM that exits (System.exit, SIGTERM) while sd.cpp's threads compute runs the C
-     * library's exit handlers under them, and sd.cpp/ggml's static objects are destroyed while in
-     * use: a SIGSEGV at exit, with a crash report. sd.cpp cannot be stopped mid-step, so waiting for
-     * it is the clean way out.
-     */
-    private static void awaitNativeCallsOnShutdown() {
-        long waitNanos = (long) (Math.max(0, Double.parseDouble(System.getProperty(SHUTDOWN_WAIT_PROPERTY, "60"))) * 1e9);
-        long deadline = System.nanoTime() + waitNanos;
-        for (StableDiffusion sd : OPEN) {
-            try {
-                if (!sd.lock.tryLock(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
-                    System.getLogger("dev.sdjava").log(System.Logger.Level.WARNING, "sdjava: the JVM is exiting while "
-                            + "sd.cpp still generates (waited " + SHUTDOWN_WAIT_PROPERTY + "); it may crash on exit");
-                    return;
-                }
-            } catch (InterruptedException e) {
-                return;
-            }
-        }
-    }
-
-    /** The parameter text upstream's CLI embeds in PNGs, for one image. */
-    private String parameters(GenerationRequest r, long seed, SamplingMethod sampler, Scheduler scheduler, SdImage img) {
-        StringBuilder s = new StringBuilder();
-        s.append(r.prompt()).append('\n');
-        if (!r.negativePrompt().isEmpty()) {
-            s.append("Negative prompt: ").append(r.negativePrompt()).append('\n');
-        }
-        s.append("Steps: ").append(r.steps()).append(", ");
-        s.append("CFG scale: ").append(f(r.cfgScale())).append(", ");
-        s.append("Guidance: ").append(f(r.distilledGuidance())).append(", ");
-        s.append("Eta: ").append(f(Float.isNaN(r.eta()) ? Float.POSITIVE_INFINITY : r.eta())).append(", ");
-        s.append("Seed: ").append(seed).append(", ");
-        s.append("Size: ").append(img.width()).append('x').append(img.height()).append(", ");
-        if (config.model() != null) {
-            s.append("Model: ").append(config.model().getFileName()).append(", ");
-        }
-        s.append("RNG: ").append(config.rng().sdName()).append(", ");
-        if (config.samplerRng() != null) {
-            s.append("Sampler RNG: ").append(config.samplerRng().sdName()).append(", ");
-        }
-        s.append("Sampler: ").append(sampler.sdName());
-        if (r.customSigmas() == null) {
-            s.append(' ').append(scheduler.sdName());
-        }
-        s.append(", ");
-        if (config.diffusionModel() != null) {
-            s.append("Unet: ").append(config.diffusionModel().getFileName()).append(", ");
-        }
-        if (config.vae() != null) {
-            s.append("VAE: ").append(config.vae().getFileName()).append(", ");
-        }
-        if (r.clipSkip() != -1) {
-            s.append("Clip skip: ").append(r.clipSkip()).append(", ");
-        }
-        s.append("Version: stable-diffusion.cpp (sdjava), SDCPP: ").append(version()).append(' ').append(commit());
-        return s.toString();
-    }
-
-    /** Formats a float as C++'s {@code std::to_string} does (six decimals; inf). */
-    private static String f(float v) {
-        return Float.isInfinite(v) ? (v > 0 ? "inf" : "-inf") : String.format(Locale.ROOT, "%.6f", v);
     }
 
     // ---- library-wide functions ----
@@ -454,6 +256,26 @@ public final class StableDiffusion implements AutoCloseable {
             SYSTEM_INFO = SdCpp.sd_get_system_info.makeInvoker();
             PHYSICAL_CORES = SdCpp.sd_get_num_physical_cores.makeInvoker();
         }
+    }
+
+    /**
+     * Loads the native library if it is not loaded yet and says where it came from (a path, with
+     * how it was found). Every other native call of sdjava loads it the same way on first use.
+     *
+     * @throws StableDiffusionException of kind LIBRARY_NOT_FOUND (the message lists every place looked at) or LIBRARY_LOAD_FAILED
+     */
+    public static String loadLibrary() {
+        return NativeLoader.load();
+    }
+
+    /**
+     * The backend the loaded library was built for (loads it if needed): {@code cpu},
+     * {@code vulkan}, {@code cuda}, {@code metal}, or {@code unknown} for a library that carries no
+     * record of it. A GPU build whose device is missing still runs, on ggml's CPU backend;
+     * {@link Device#list()} says which devices it actually sees.
+     */
+    public static String backend() {
+        return NativeLoader.backend();
     }
 
     /** sd.cpp's version string ({@code sd_version()}). */
@@ -538,11 +360,11 @@ public final class StableDiffusion implements AutoCloseable {
         Callbacks.install();
         try (Arena call = Arena.ofConfined()) {
             MemorySegment img = sd_image_t.allocate(call);
-            rgb.toNative(img, call);
+            Images.toNative(rgb, img, call);
             if (!SdCpp.preprocess_canny(img, highThreshold, lowThreshold, weak, strong, inverse)) {
                 throw new StableDiffusionException(StableDiffusionException.Kind.GENERATION_FAILED, "canny preprocessing failed");
             }
-            return SdImage.fromNative(img);
+            return Images.fromNative(img);
         }
     }
 

@@ -1,5 +1,9 @@
 package dev.sdjava;
 
+import dev.sdjava.internal.natives.Callbacks;
+import dev.sdjava.internal.natives.Images;
+import dev.sdjava.internal.natives.Native;
+
 import dev.sdjava.internal.bindings.SdCpp;
 import dev.sdjava.internal.bindings.sd_image_t;
 
@@ -87,10 +91,10 @@ public final class Upscaler implements AutoCloseable {
             }
             try (Arena call = Arena.ofConfined(); var c = Callbacks.begin(null, null)) {
                 MemorySegment in = sd_image_t.allocate(call);
-                rgb.toNative(in, call);
+                Images.toNative(rgb, in, call);
                 MemorySegment out = SdCpp.upscale(call, ctx, in, factor);
                 try {
-                    SdImage result = SdImage.fromNative(out);
+                    SdImage result = Images.fromNative(out);
                     if (result == null) {
                         throw new StableDiffusionException(StableDiffusionException.Kind.UPSCALE_FAILED,
                                 "sd.cpp could not upscale " + image, c.problems(), null);

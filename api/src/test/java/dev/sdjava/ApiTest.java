@@ -151,7 +151,7 @@ class ApiTest {
         GeneratedImage img = Fixtures.sharedSd1().generate(Fixtures.small("a red fox").negativePrompt("dark").build()).getFirst();
         Path png = tmp.resolve("x.png");
         img.writePng(png);
-        String params = Png.readParameters(png);
+        String params = SdImage.readParameters(png);
         assertNotNull(params);
         assertTrue(params.startsWith("a red fox\nNegative prompt: dark\nSteps: 2, CFG scale: 7.000000, "), params);
         assertTrue(params.contains("Seed: 7, Size: 64x64, "), params);
@@ -163,7 +163,7 @@ class ApiTest {
         Path dir = tmp.resolve("cli");
         Fixtures.runCli(dir, List.of("-m", Fixtures.sd1().toString(), "-p", "a red fox", "-W", "64", "-H", "64",
                 "--steps", "1", "-s", "3", "-t", String.valueOf(Fixtures.THREADS)), 1);
-        String params = Png.readParameters(dir.resolve("out_0.png"));
+        String params = SdImage.readParameters(dir.resolve("out_0.png"));
         assertTrue(params.startsWith("a red fox\nSteps: 1, CFG scale: 7.000000, "), params);
     }
 

@@ -42,7 +42,7 @@ class ReadmeExampleTest {
             assertTrue(Files.isRegularFile(out), "the example wrote " + out);
             SdImage img = SdImage.read(out);
             assertEquals(64, img.width());
-            assertTrue(Png.readParameters(out).startsWith("a lighthouse at dusk, oil painting\nNegative prompt: blurry\n"));
+            assertTrue(SdImage.readParameters(out).startsWith("a lighthouse at dusk, oil painting\nNegative prompt: blurry\n"));
         } finally {
             Files.deleteIfExists(out);
         }

@@ -1,5 +1,6 @@
 package dev.sdjava;
 
+import dev.sdjava.internal.natives.NativeLoader;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 

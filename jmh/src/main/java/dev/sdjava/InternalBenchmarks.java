@@ -1,6 +1,9 @@
 package dev.sdjava;
 
 import dev.sdjava.internal.bindings.SdCpp;
+import dev.sdjava.internal.natives.Callbacks;
+import dev.sdjava.internal.natives.Images;
+import dev.sdjava.internal.natives.NativeLoader;
 import dev.sdjava.internal.bindings.sd_image_t;
 import dev.sdjava.internal.bindings.sd_img_gen_params_t;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -78,7 +81,7 @@ public class InternalBenchmarks {
 
         arena = Arena.ofShared();
         nativeImage = sd_image_t.allocate(arena);
-        init.toNative(nativeImage, arena);
+        Images.toNative(init, nativeImage, arena);
 
         call = Callbacks.begin((step, steps, secondsPerStep) -> lastProgress = secondsPerStep, null);
         Linker linker = Linker.nativeLinker();
@@ -123,7 +126,7 @@ public class InternalBenchmarks {
     /** Copying one 512x512 RGB result from sd.cpp's buffer into a Java {@link SdImage}. */
     @Benchmark
     public SdImage copyOut512Rgb() {
-        return SdImage.fromNative(nativeImage);
+        return Images.fromNative(nativeImage);
     }
 
     /**

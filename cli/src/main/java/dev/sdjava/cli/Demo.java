@@ -85,7 +85,7 @@ final class Demo implements Callable<Integer> {
             cb.threads(threads);
         }
         long t1 = System.nanoTime();
-        StableDiffusion sd = Generate.load(cb.build(), new Progress(term, "loading", "tensors", 0, 1), model);
+        StableDiffusion sd = Generate.load(cb.build(), false, new Progress(term, "loading", "tensors", 0, 1), model);
         double loadS = Generate.seconds(t1);
 
         Progress sampling = new Progress(term, "sampling", "steps", steps, 1);

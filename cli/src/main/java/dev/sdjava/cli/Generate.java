@@ -387,7 +387,7 @@ final class Generate implements Callable<Integer> {
 
         long t0 = System.nanoTime();
         Progress loading = new Progress(term, "loading", "tensors", 0, 1);
-        StableDiffusion sd = load(config, loading, model != null ? model : diffusionModel);
+        StableDiffusion sd = load(config, isolated, loading, model != null ? model : diffusionModel);
         double loadS = seconds(t0);
         List<GeneratedImage> images;
         long t1 = System.nanoTime();
@@ -447,9 +447,10 @@ final class Generate implements Callable<Integer> {
     }
 
     /** Loads the models, turning sd.cpp's refusal into exit code 4 with the model's name. */
-    static StableDiffusion load(ModelConfig config, Progress progress, Path what) {
+    static StableDiffusion load(ModelConfig config, boolean isolated, Progress progress, Path what) {
         try {
-            return Interrupts.nativeCall(() -> StableDiffusion.load(config, progress));
+            return Interrupts.nativeCall(() -> isolated ? StableDiffusion.loadIsolated(config, progress)
+                    : StableDiffusion.load(config, progress));
         } catch (StableDiffusionException e) {
             if (e.kind() == StableDiffusionException.Kind.MODEL_LOAD_FAILED) {
                 throw new Failure(Failure.MODEL_LOAD, "sd.cpp could not load " + what + Sdj.sdCppSaid(e), e);
@@ -496,7 +497,6 @@ final class Generate implements Callable<Integer> {
         if (prediction != null) b.prediction(prediction);
         if (loraApplyMode != null) b.loraApplyMode(loraApplyMode);
         if (offloadToCpu) b.offloadParamsToCpu(true);
-        if (isolated) b.isolated(true);
         if (mmap) b.mmap(true);
         if (clipOnCpu) b.keepClipOnCpu(true);
         if (controlNetCpu) b.keepControlNetOnCpu(true);

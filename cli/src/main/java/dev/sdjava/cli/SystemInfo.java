@@ -1,7 +1,6 @@
 package dev.sdjava.cli;
 
 import dev.sdjava.Device;
-import dev.sdjava.NativeLoader;
 import dev.sdjava.StableDiffusion;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -30,11 +29,11 @@ final class SystemInfo implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        String library = NativeLoader.load();
+        String library = StableDiffusion.loadLibrary();
         List<Device> devices = Device.list();
         String features = StableDiffusion.systemInfo().strip().replaceFirst("^System Info:\\s*", "")
                 .replaceAll("\\s*\\|\\s*", " | ").replaceAll("\\s*=\\s*", "=").strip();
-        String backend = NativeLoader.backend();
+        String backend = StableDiffusion.backend();
         if (json) {
             Map<String, Object> o = new LinkedHashMap<>();
             o.put("sdjava", Sdj.sdjavaVersion());

@@ -1,7 +1,6 @@
 package dev.sdjava.cli;
 
 import dev.sdjava.Fixtures;
-import dev.sdjava.Png;
 import dev.sdjava.SdImage;
 import dev.sdjava.synthetic.Architecture;
 import org.junit.jupiter.api.Test;
@@ -52,7 +51,7 @@ class GenerateTest {
             SdImage b = SdImage.read(theirs.resolve(name));
             assertEquals(64, a.width());
             assertArrayEquals(b.pixels(), a.pixels(), name + ": sdj's pixels differ from sd-cli's");
-            String params = Png.readParameters(ours.resolve(name));
+            String params = SdImage.readParameters(ours.resolve(name));
             assertTrue(params.startsWith("a red fox\nNegative prompt: blurry\nSteps: 2, CFG scale: 5.000000"), params);
             assertTrue(params.contains("Seed: " + (42 + i) + ","), params);
             assertTrue(params.contains("Sampler: euler karras"), params);
@@ -95,7 +94,7 @@ class GenerateTest {
         assertEquals(ours + "  64x64  seed 7", r.out().strip(), "size taken from the init image, as upstream");
         upstream(flags, theirs);
         assertArrayEquals(SdImage.read(theirs).pixels(), SdImage.read(ours).pixels(), "img2img + LoRA differs from sd-cli");
-        assertTrue(Png.readParameters(ours).startsWith("a red fox\n"), "the LoRA tag is taken out of the prompt");
+        assertTrue(SdImage.readParameters(ours).startsWith("a red fox\n"), "the LoRA tag is taken out of the prompt");
     }
 
     /** ControlNet with upstream's Canny preprocessing: same pixels as sd-cli. */
@@ -174,7 +173,7 @@ class GenerateTest {
         assertTrue(r.out().contains("The weights are random, so the picture is noise"), r.out());
         SdImage img = SdImage.read(png);
         assertEquals(64, img.width());
-        assertTrue(Png.readParameters(png).contains("Seed: 42"));
+        assertTrue(SdImage.readParameters(png).contains("Seed: 42"));
     }
 
     /**

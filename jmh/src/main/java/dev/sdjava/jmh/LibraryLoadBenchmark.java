@@ -1,6 +1,6 @@
 package dev.sdjava.jmh;
 
-import dev.sdjava.NativeLoader;
+import dev.sdjava.StableDiffusion;
 import dev.sdjava.StableDiffusion;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -26,7 +26,7 @@ public class LibraryLoadBenchmark {
     /** Finding and dlopen-ing libstable-diffusion ({@link NativeLoader#load()}). */
     @Benchmark
     public String loadLibrary() {
-        return NativeLoader.load();
+        return StableDiffusion.loadLibrary();
     }
 
     /** Everything the first API call pays: library load, binding class init, linking the downcall, the call. */

@@ -1,5 +1,8 @@
 package dev.sdjava;
 
+import dev.sdjava.internal.isolation.IsolatedWorker;
+import dev.sdjava.internal.isolation.WorkerWire;
+
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.BufferedReader;
@@ -31,7 +34,7 @@ import java.util.concurrent.TimeUnit;
  * the next call starts a fresh worker and loads the models again. Calls are serialised by the
  * owning {@link StableDiffusion}; only {@link #abort()} may be called concurrently.
  */
-final class IsolatedContext {
+final class IsolatedEngine implements Engine {
     private static final System.Logger LOG = System.getLogger("dev.sdjava.isolated");
     private static final System.Logger NATIVE_LOG = System.getLogger("dev.sdjava.native");
     private static final int KEEP_LINES = 40;
@@ -46,13 +49,13 @@ final class IsolatedContext {
     private DataOutputStream out;
     private volatile boolean aborted;
 
-    private IsolatedContext(ModelConfig config) {
+    private IsolatedEngine(ModelConfig config) {
         this.config = config;
     }
 
     /** Starts a worker and loads {@code config} in it. */
-    static IsolatedContext start(ModelConfig config, ProgressListener progress) {
-        IsolatedContext c = new IsolatedContext(config);
+    static IsolatedEngine start(ModelConfig config, ProgressListener progress) {
+        IsolatedEngine c = new IsolatedEngine(config);
         try {
             c.ensureWorker(progress);
         } catch (RuntimeException | Error e) {
@@ -64,7 +67,8 @@ final class IsolatedContext {
 
     // ---- the operations ----
 
-    List<GeneratedImage> generate(GenerationRequest request) {
+    @Override
+    public List<GeneratedImage> generate(GenerationRequest request) {
         ensureWorker(null);
         return call("generate", () -> {
             out.writeByte(WorkerWire.OP_GENERATE);
@@ -84,13 +88,15 @@ final class IsolatedContext {
         });
     }
 
-    SamplingMethod defaultSamplingMethod() {
+    @Override
+    public SamplingMethod defaultSamplingMethod() {
         ensureWorker(null);
         return call("defaultSamplingMethod", () -> out.writeByte(WorkerWire.OP_DEFAULT_SAMPLER), null, null,
                 () -> (SamplingMethod) WorkerWire.read(in));
     }
 
-    Scheduler defaultScheduler(SamplingMethod sampler) {
+    @Override
+    public Scheduler defaultScheduler(SamplingMethod sampler) {
         ensureWorker(null);
         return call("defaultScheduler", () -> {
             out.writeByte(WorkerWire.OP_DEFAULT_SCHEDULER);
@@ -98,29 +104,16 @@ final class IsolatedContext {
         }, null, null, () -> (Scheduler) WorkerWire.read(in));
     }
 
-    boolean supportsImageGeneration() {
+    @Override
+    public boolean supportsImageGeneration() {
         ensureWorker(null);
         return call("supportsImageGeneration", () -> out.writeByte(WorkerWire.OP_SUPPORTS_IMAGES), null, null,
                 in::readBoolean);
     }
 
-    /** TEST ONLY: asks the worker to load {@code model} bypassing the Java checks (see IsolatedWorker). */
-    void loadUncheckedForTest(Path model) {
-        ensureWorker(null);
-        call("loadUncheckedForTest", () -> {
-            out.writeByte(WorkerWire.OP_TEST_LOAD_UNCHECKED);
-            WorkerWire.write(out, model);
-        }, null, null, () -> null);
-    }
-
-    /** The worker's process id, or -1 when none runs (for tests and diagnostics). */
-    long workerPid() {
-        Process p = process;
-        return p != null && p.isAlive() ? p.pid() : -1;
-    }
-
     /** Ends the worker at once, from any thread; the call in progress throws CancellationException. */
-    void abort() {
+    @Override
+    public void abort() {
         aborted = true;
         Process p = process;
         if (p != null) {
@@ -129,7 +122,8 @@ final class IsolatedContext {
     }
 
     /** Asks the worker to free its context and exit; kills it if it does not within 10 s. */
-    void close() {
+    @Override
+    public void close() {
         Process p = process;
         if (p != null && p.isAlive() && out != null) {
             try {
@@ -203,7 +197,9 @@ final class IsolatedContext {
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-        cmd.add("--enable-native-access=ALL-UNNAMED");
+        // The worker runs as this JVM does: on the module path when sdjava is a named module there.
+        Module module = IsolatedEngine.class.getModule();
+        cmd.add("--enable-native-access=" + (module.isNamed() ? module.getName() : "ALL-UNNAMED"));
         // A crash must not leave hs_err files in the user's working directory.
         cmd.add("-XX:ErrorFile=" + socketDir.resolve("hs_err_pid%p.log"));
         cmd.add("-XX:-CreateCoredumpOnCrash");
@@ -212,9 +208,19 @@ final class IsolatedContext {
                 cmd.add("-D" + key + "=" + System.getProperty(key));
             }
         }
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
-        cmd.add(IsolatedWorker.class.getName());
+        String classPath = System.getProperty("java.class.path", "");
+        if (!classPath.isEmpty()) {
+            cmd.add("-cp");
+            cmd.add(classPath);
+        }
+        if (module.isNamed()) {
+            cmd.add("--module-path");
+            cmd.add(System.getProperty("jdk.module.path"));
+            cmd.add("-m");
+            cmd.add(module.getName() + "/" + IsolatedWorker.class.getName());
+        } else {
+            cmd.add(IsolatedWorker.class.getName());
+        }
         cmd.add(socket.toString());
         return cmd;
     }

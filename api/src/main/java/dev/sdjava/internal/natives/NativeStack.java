@@ -1,4 +1,7 @@
-package dev.sdjava;
+package dev.sdjava.internal.natives;
+
+import dev.sdjava.GenerationRequest;
+import dev.sdjava.StableDiffusion;
 
 import java.util.concurrent.Callable;
 import java.util.concurrent.CancellationException;
@@ -27,13 +30,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@code StableDiffusion} reads it after sd.cpp returns) and restored on the caller; the native
  * call itself cannot be stopped.
  */
-final class NativeStack implements AutoCloseable {
-    static final long STACK_BYTES = 64L << 20;
+public final class NativeStack implements AutoCloseable {
+    public static final long STACK_BYTES = 64L << 20;
 
     private final ExecutorService thread;
     private volatile Thread worker;
 
-    NativeStack(String name) {
+    public NativeStack(String name) {
         thread = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(null, r, name, STACK_BYTES);
             t.setDaemon(true);
@@ -42,7 +45,7 @@ final class NativeStack implements AutoCloseable {
     }
 
     /** Runs {@code task} on this stack's thread and waits for it; rethrows what it throws. */
-    <T> T call(Callable<T> task) {
+    public <T> T call(Callable<T> task) {
         AtomicBoolean interruptRequested = new AtomicBoolean();
         Future<T> f;
         try {

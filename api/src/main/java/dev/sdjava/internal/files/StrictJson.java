@@ -1,4 +1,4 @@
-package dev.sdjava;
+package dev.sdjava.internal.files;
 
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
@@ -21,19 +21,19 @@ import java.util.Map;
  * <p>Written here rather than pulled in as a dependency: safetensors headers need a few hundred
  * lines of parser, and the strictness (duplicates, depth) is exactly what matters.
  */
-final class StrictJson {
+public final class StrictJson {
     /** The JSON {@code null} (maps cannot hold Java null values unambiguously). */
-    static final Object NULL = new Object() {
+    public static final Object NULL = new Object() {
         @Override
         public String toString() {
             return "null";
         }
     };
 
-    static final int MAX_DEPTH = 64;
+    public static final int MAX_DEPTH = 64;
 
     /** A syntax error and the character offset where it was found. */
-    static final class JsonException extends Exception {
+    public static final class JsonException extends Exception {
         private static final long serialVersionUID = 1L;
 
         JsonException(String message, int offset) {
@@ -49,7 +49,7 @@ final class StrictJson {
     }
 
     /** Parses UTF-8 bytes as one JSON value. */
-    static Object parse(byte[] utf8) throws JsonException {
+    public static Object parse(byte[] utf8) throws JsonException {
         String text;
         try {
             text = StandardCharsets.UTF_8.newDecoder()
@@ -63,7 +63,7 @@ final class StrictJson {
     }
 
     /** Parses a string as one JSON value. */
-    static Object parse(String text) throws JsonException {
+    public static Object parse(String text) throws JsonException {
         StrictJson p = new StrictJson(text);
         p.skipWhitespace();
         Object v = p.value(0);
@@ -316,7 +316,7 @@ final class StrictJson {
         return c >= 0x20 && c < 0x7f ? String.valueOf(c) : String.format("\\u%04x", (int) c);
     }
 
-    static String abbreviate(String v) {
+    public static String abbreviate(String v) {
         return v.length() <= 80 ? v : v.substring(0, 77) + "...";
     }
 }

@@ -1,5 +1,7 @@
-package dev.sdjava;
+package dev.sdjava.internal.natives;
 
+import dev.sdjava.Fixtures;
+import dev.sdjava.StableDiffusionException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

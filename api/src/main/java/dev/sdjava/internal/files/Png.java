@@ -1,4 +1,7 @@
-package dev.sdjava;
+package dev.sdjava.internal.files;
+
+import dev.sdjava.SdImage;
+import dev.sdjava.internal.natives.Native;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -29,7 +32,7 @@ public final class Png {
     }
 
     /** Writes {@code image} to {@code file} as PNG, with {@code parameters} as text when not null. */
-    static void write(SdImage image, Path file, String parameters) {
+    public static void write(SdImage image, Path file, String parameters) {
         ImageWriter writer = ImageIO.getImageWritersByFormatName("png").next();
         try (ImageOutputStream out = ImageIO.createImageOutputStream(Files.newOutputStream(file))) {
             var buffered = image.toBufferedImage();

@@ -1,4 +1,15 @@
-package dev.sdjava;
+package dev.sdjava.internal.isolation;
+
+import dev.sdjava.GeneratedImage;
+import dev.sdjava.GenerationRequest;
+import dev.sdjava.ModelConfig;
+import dev.sdjava.ModelFile;
+import dev.sdjava.SamplingMethod;
+import dev.sdjava.Scheduler;
+import dev.sdjava.SdImage;
+import dev.sdjava.StableDiffusion;
+import dev.sdjava.internal.natives.Callbacks;
+import dev.sdjava.internal.natives.Native;
 
 import dev.sdjava.internal.bindings.SdCpp;
 import dev.sdjava.internal.bindings.sd_ctx_params_t;
@@ -24,13 +35,13 @@ import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 
 /**
- * The main class of an isolated context's child JVM (see {@link ModelConfig.Builder#isolated}).
+ * The main class of an isolated context's child JVM (see {@link StableDiffusion#loadIsolated}).
  * It connects to the Unix socket named by its one argument, then serves one
  * {@link StableDiffusion} context: requests in, progress and preview events and results out
  * ({@link WorkerWire}). Its standard error carries sd.cpp's log, one {@code LEVEL text} line
  * each, which the host keeps to explain a crash. Not public API.
  */
-final class IsolatedWorker {
+public final class IsolatedWorker {
     private IsolatedWorker() {
     }
 
@@ -69,7 +80,7 @@ final class IsolatedWorker {
                         case WorkerWire.OP_LOAD -> {
                             ModelConfig config = (ModelConfig) WorkerWire.read(in);
                             boolean progress = in.readBoolean();
-                            sd = StableDiffusion.load(config.toBuilder().isolated(false).build(),
+                            sd = StableDiffusion.load(config,
                                     progress ? (s, n, t) -> progress(out, s, n, t) : null);
                             out.writeByte(WorkerWire.RE_OK);
                         }
@@ -119,11 +130,6 @@ final class IsolatedWorker {
                             out.flush();
                             return;
                         }
-                        case WorkerWire.OP_TEST_LOAD_UNCHECKED -> {
-                            Path model = (Path) WorkerWire.read(in);
-                            loadUncheckedForTest(model);
-                            out.writeByte(WorkerWire.RE_OK);
-                        }
                         default -> throw new IOException("unknown operation " + op);
                     }
                 } catch (RuntimeException | Error e) {
@@ -170,29 +176,6 @@ final class IsolatedWorker {
             out.flush();
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
-        }
-    }
-
-    /**
-     * TEST ONLY: hands {@code model} to sd.cpp's loader without {@link ModelFile}'s checks, so that
-     * a test can make the pinned sd.cpp abort inside a worker. Refused unless the worker was
-     * started with {@value WorkerWire#TEST_HOOKS}=true, which the host only passes on when its
-     * own JVM has that property.
-     */
-    private static void loadUncheckedForTest(Path model) {
-        if (!Boolean.getBoolean(WorkerWire.TEST_HOOKS)) {
-            throw new IllegalStateException("test hooks are disabled in this worker");
-        }
-        Callbacks.install();
-        try (Arena call = Arena.ofConfined()) {
-            MemorySegment params = sd_ctx_params_t.allocate(call);
-            SdCpp.sd_ctx_params_init(params);
-            sd_ctx_params_t.model_path(params, Native.cPath(call, model, "model"));
-            sd_ctx_params_t.n_threads(params, 1);
-            MemorySegment ctx = SdCpp.new_sd_ctx(params);
-            if (!ctx.equals(MemorySegment.NULL)) {
-                SdCpp.free_sd_ctx(ctx);
-            }
         }
     }
 }

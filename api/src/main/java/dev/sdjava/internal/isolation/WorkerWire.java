@@ -1,4 +1,12 @@
-package dev.sdjava;
+package dev.sdjava.internal.isolation;
+
+import dev.sdjava.GenerationRequest;
+import dev.sdjava.InvalidModelFileException;
+import dev.sdjava.ModelConfig;
+import dev.sdjava.PreviewListener;
+import dev.sdjava.ProgressListener;
+import dev.sdjava.SdImage;
+import dev.sdjava.StableDiffusionException;
 
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -16,7 +24,7 @@ import java.util.Map;
 import java.util.concurrent.CancellationException;
 
 /**
- * The binary protocol between an isolated context ({@link IsolatedContext}, in the host) and its
+ * The binary protocol between an isolated context ({@code dev.sdjava.IsolatedEngine}, in the host) and its
  * worker ({@link IsolatedWorker}, a child JVM): one tagged value codec, the operation and event
  * codes, and exceptions carried across.
  *
@@ -25,15 +33,13 @@ import java.util.concurrent.CancellationException;
  * listeners do not travel (the worker streams their events back). Images travel as raw pixels,
  * never re-encoded. Only classes of this package are ever instantiated from the wire.
  */
-final class WorkerWire {
+public final class WorkerWire {
     // operations, host -> worker
-    static final int OP_LOAD = 1, OP_GENERATE = 2, OP_DEFAULT_SAMPLER = 3, OP_DEFAULT_SCHEDULER = 4,
-            OP_SUPPORTS_IMAGES = 5, OP_CLOSE = 6, OP_TEST_LOAD_UNCHECKED = 99;
+    public static final int OP_LOAD = 1, OP_GENERATE = 2, OP_DEFAULT_SAMPLER = 3, OP_DEFAULT_SCHEDULER = 4,
+            OP_SUPPORTS_IMAGES = 5, OP_CLOSE = 6;
     // replies and events, worker -> host
-    static final int EV_PROGRESS = 1, EV_PREVIEW = 2, RE_OK = 10, RE_ERROR = 11;
+    public static final int EV_PROGRESS = 1, EV_PREVIEW = 2, RE_OK = 10, RE_ERROR = 11;
 
-    /** System property that enables {@link #OP_TEST_LOAD_UNCHECKED} in a worker (tests only). */
-    static final String TEST_HOOKS = "sdjava.isolated.testHooks";
 
     private static final int NULL = 0, STRING = 1, INT = 2, LONG = 3, FLOAT = 4, DOUBLE = 5, BOOL = 6, ENUM = 7,
             PATH = 8, FLOATS = 9, INTS = 10, LIST = 12, MAP = 13, RECORD = 14, IMAGE = 15, BUILT = 16;
@@ -42,7 +48,7 @@ final class WorkerWire {
     private WorkerWire() {
     }
 
-    static void write(DataOutputStream out, Object v) throws IOException {
+    public static void write(DataOutputStream out, Object v) throws IOException {
         switch (v) {
             case null -> out.writeByte(NULL);
             case String s -> {
@@ -152,7 +158,7 @@ final class WorkerWire {
         }
     }
 
-    static Object read(DataInputStream in) throws IOException {
+    public static Object read(DataInputStream in) throws IOException {
         int tag = in.readUnsignedByte();
         return switch (tag) {
             case NULL -> null;
@@ -251,14 +257,14 @@ final class WorkerWire {
         };
     }
 
-    static void image(DataOutputStream out, SdImage img) throws IOException {
+    public static void image(DataOutputStream out, SdImage img) throws IOException {
         out.writeInt(img.width());
         out.writeInt(img.height());
         out.writeInt(img.channels());
         out.write(img.pixels());
     }
 
-    static SdImage image(DataInputStream in) throws IOException {
+    public static SdImage image(DataInputStream in) throws IOException {
         int w = in.readInt(), h = in.readInt(), c = in.readInt();
         if (w < 1 || h < 1 || w > SdImage.MAX_SIDE || h > SdImage.MAX_SIDE || c < 1 || c > 4) {
             throw new IOException("bad image header on the wire: " + w + "x" + h + "x" + c);
@@ -297,7 +303,7 @@ final class WorkerWire {
     // ---- exceptions ----
 
     /** Writes a failure so that {@link #readFailure} can rethrow its equivalent. */
-    static void writeFailure(DataOutputStream out, Throwable t) throws IOException {
+    public static void writeFailure(DataOutputStream out, Throwable t) throws IOException {
         out.writeByte(RE_ERROR);
         switch (t) {
             case InvalidModelFileException e -> {
@@ -335,7 +341,7 @@ final class WorkerWire {
 
     /** Reads what {@link #writeFailure} wrote (after its RE_ERROR code) as an exception to throw. */
     @SuppressWarnings("unchecked")
-    static RuntimeException readFailure(DataInputStream in) throws IOException {
+    public static RuntimeException readFailure(DataInputStream in) throws IOException {
         int kind = in.readUnsignedByte();
         return switch (kind) {
             case 'I' -> new InvalidModelFileException((String) read(in), (Path) read(in), (String) read(in));

@@ -1,4 +1,8 @@
-package dev.sdjava;
+package dev.sdjava.internal.natives;
+
+import dev.sdjava.PreviewListener;
+import dev.sdjava.ProgressListener;
+import dev.sdjava.SdImage;
 
 import dev.sdjava.internal.bindings.SdCpp;
 import dev.sdjava.internal.bindings.sd_image_t;
@@ -22,14 +26,14 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>The upcalls never let an exception escape into native code (that would kill the JVM):
  * a listener's exception is kept in its {@link Call} and rethrown after the native call.
  */
-final class Callbacks {
+public final class Callbacks {
     private static final System.Logger NATIVE_LOG = System.getLogger("dev.sdjava.native");
     private static final ThreadLocal<Call> CURRENT = new ThreadLocal<>();
     /** Warnings and errors logged from threads with no call (sd.cpp's loader threads), newest last. */
     private static final ArrayDeque<String> STRAY = new ArrayDeque<>();
     private static final int KEEP_LINES = 20;
     /** sd.cpp's preview settings are global too; generations that want previews take turns. */
-    static final ReentrantLock PREVIEW_LOCK = new ReentrantLock();
+    public static final ReentrantLock PREVIEW_LOCK = new ReentrantLock();
 
     private static volatile boolean installed;
     private static MemorySegment previewStub;
@@ -43,14 +47,14 @@ final class Callbacks {
      * making the upcall stubs costs about a tenth of a second. A failure there is dropped: the
      * caller's own {@code install()} then runs again and reports it.
      */
-    static void installInBackground() {
+    public static void installInBackground() {
         if (installed) {
             return;
         }
         Thread.ofPlatform().name("sdjava-install").daemon().start(() -> {
             try {
                 install();
-                StableDiffusion.linkLoadPath();
+                Warmup.linkLoadPath();
             } catch (Throwable ignored) {
                 // reported by the caller's own calls
             }
@@ -58,7 +62,7 @@ final class Callbacks {
     }
 
     /** Loads the library and installs the log and progress upcalls, once per JVM. */
-    static void install() {
+    public static void install() {
         if (installed) {
             return;
         }
@@ -75,20 +79,20 @@ final class Callbacks {
     }
 
     /** Turns previews on for the current generation; the caller holds {@link #PREVIEW_LOCK}. */
-    static void enablePreview(PreviewMode mode, int interval, boolean denoised, boolean noisy) {
+    public static void enablePreview(int mode, int interval, boolean denoised, boolean noisy) {
         if (previewStub == null) { // made on first use: most generations want no previews
             previewStub = sd_preview_cb_t.allocate(Callbacks::onPreview, Arena.global());
         }
-        SdCpp.sd_set_preview_callback(previewStub, mode.value(), interval, denoised, noisy, MemorySegment.NULL);
+        SdCpp.sd_set_preview_callback(previewStub, mode, interval, denoised, noisy, MemorySegment.NULL);
     }
 
     /** Turns previews off again. */
-    static void disablePreview() {
-        SdCpp.sd_set_preview_callback(MemorySegment.NULL, PreviewMode.NONE.value(), 1, false, false, MemorySegment.NULL);
+    public static void disablePreview() {
+        SdCpp.sd_set_preview_callback(MemorySegment.NULL, SdCpp.PREVIEW_NONE(), 1, false, false, MemorySegment.NULL);
     }
 
     /** Starts routing this thread's events to a new call. Always pair with {@link Call#close()}. */
-    static Call begin(ProgressListener progress, PreviewListener preview) {
+    public static Call begin(ProgressListener progress, PreviewListener preview) {
         install();
         Call c = new Call(progress, preview, CURRENT.get());
         CURRENT.set(c);
@@ -96,7 +100,7 @@ final class Callbacks {
     }
 
     /** One native call in progress on one thread: its listeners, its log lines, its failure. */
-    static final class Call implements AutoCloseable {
+    public static final class Call implements AutoCloseable {
         private final ProgressListener progress;
         private final PreviewListener preview;
         private final Call outer;
@@ -110,7 +114,7 @@ final class Callbacks {
         }
 
         /** Warning and error lines sd.cpp logged during this call (the last few), plus stray ones. */
-        List<String> problems() {
+        public List<String> problems() {
             List<String> all = new ArrayList<>(problems);
             if (all.isEmpty()) {
                 synchronized (STRAY) {
@@ -121,7 +125,7 @@ final class Callbacks {
         }
 
         /** Rethrows what a listener threw during the call, if anything. */
-        void rethrowListenerFailure() {
+        public void rethrowListenerFailure() {
             Throwable t = listenerFailure;
             if (t instanceof RuntimeException r) {
                 throw r;
@@ -190,7 +194,7 @@ final class Callbacks {
      * sd.cpp's level for a Java level one step quieter: its INFO lines narrate every load and
      * step, which is DEBUG detail inside an application; warnings and errors stay as they are.
      */
-    static System.Logger.Level level(int sdLevel) {
+    public static System.Logger.Level level(int sdLevel) {
         if (sdLevel == SdCpp.SD_LOG_ERROR()) {
             return System.Logger.Level.ERROR;
         }
@@ -221,7 +225,7 @@ final class Callbacks {
             MemorySegment all = frames.reinterpret(sd_image_t.sizeof() * frameCount);
             List<SdImage> images = new ArrayList<>(frameCount);
             for (int i = 0; i < frameCount; i++) {
-                SdImage img = SdImage.fromNative(sd_image_t.asSlice(all, i));
+                SdImage img = Images.fromNative(sd_image_t.asSlice(all, i));
                 if (img != null) {
                     images.add(img);
                 }

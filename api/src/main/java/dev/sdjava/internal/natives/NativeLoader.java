@@ -1,4 +1,7 @@
-package dev.sdjava;
+package dev.sdjava.internal.natives;
+
+import dev.sdjava.Device;
+import dev.sdjava.StableDiffusionException;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -70,7 +73,7 @@ public final class NativeLoader {
     private static volatile Loaded loaded;
 
     /** Where the library came from, which backend it was built for, and why it was taken. */
-    record Loaded(String from, String backend, String why) {
+    public record Loaded(String from, String backend, String why) {
     }
 
     private NativeLoader() {
@@ -194,7 +197,7 @@ public final class NativeLoader {
     }
 
     /** The backend named by -Dsdjava.backend / $SDJAVA_BACKEND, or null for any. */
-    static String backendOverride() {
+    public static String backendOverride() {
         String v = System.getProperty(BACKEND_PROPERTY);
         String source = "-D" + BACKEND_PROPERTY;
         if (v == null || v.isBlank()) {
@@ -214,11 +217,11 @@ public final class NativeLoader {
 
     /** Checks a GPU variant before it is loaded for good. */
     @FunctionalInterface
-    interface Probe {
+    public interface Probe {
         Result check(String backend, Path lib);
 
         /** {@code usable}, and what was found (the devices) or why it cannot start. */
-        record Result(boolean usable, String detail) {
+        public record Result(boolean usable, String detail) {
         }
     }
 
@@ -230,7 +233,7 @@ public final class NativeLoader {
      *
      * @return the variant started, or null when none could be (reasons appended to {@code looked})
      */
-    static Loaded fromClassPath(ClassLoader cl, String platform, String only, Path cacheRoot,
+    public static Loaded fromClassPath(ClassLoader cl, String platform, String only, Path cacheRoot,
                                 Probe probe, Function<Path, String> start, List<String> looked) {
         String file = libraryFileName();
         List<String> skipped = new ArrayList<>();
@@ -289,7 +292,7 @@ public final class NativeLoader {
      * A variant with no device would still run, on ggml's CPU backend, but then the CPU variant
      * (built for it) is the better choice.
      */
-    static Probe.Result probe(String backend, Path lib) {
+    public static Probe.Result probe(String backend, Path lib) {
         Linker linker = Linker.nativeLinker();
         try (Arena arena = Arena.ofConfined()) {
             SymbolLookup l;
@@ -365,7 +368,7 @@ public final class NativeLoader {
     }
 
     /** The backend recorded by the CMake build next to {@code bin/} ({@code sdjava-native.properties}). */
-    static String recordedBackend(Path lib) {
+    public static String recordedBackend(Path lib) {
         Path bin = lib.toAbsolutePath().getParent();
         Path props = bin == null || bin.getParent() == null ? null : bin.getParent().resolve("sdjava-native.properties");
         if (props == null || !Files.isRegularFile(props)) {
@@ -382,7 +385,7 @@ public final class NativeLoader {
     }
 
     /** The native build directory recorded by Maven when this jar was built, or null. */
-    static Path buildOutput() {
+    public static Path buildOutput() {
         try (InputStream in = NativeLoader.class.getResourceAsStream("native-build.properties")) {
             if (in == null) {
                 return null;
@@ -407,7 +410,7 @@ public final class NativeLoader {
     }
 
     /** Copies a library out of the class path into a directory named by its content hash. */
-    static Path extract(ClassLoader cl, String resource, Path cacheRoot) throws IOException {
+    public static Path extract(ClassLoader cl, String resource, Path cacheRoot) throws IOException {
         byte[] bytes;
         try (InputStream in = cl.getResourceAsStream(resource)) {
             if (in == null) {

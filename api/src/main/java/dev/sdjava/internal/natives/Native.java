@@ -1,4 +1,4 @@
-package dev.sdjava;
+package dev.sdjava.internal.natives;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
@@ -16,7 +16,7 @@ import java.nio.file.Path;
  * Small checked helpers between the public API and the generated bindings: C strings in,
  * C strings out, and the C library's {@code free} for memory sd.cpp allocated with malloc.
  */
-final class Native {
+public final class Native {
     private static final MethodHandle FREE = Linker.nativeLinker().downcallHandle(
             Linker.nativeLinker().defaultLookup().find("free").orElseThrow(),
             FunctionDescriptor.ofVoid(ValueLayout.ADDRESS));
@@ -30,7 +30,7 @@ final class Native {
      * @throws IllegalArgumentException naming {@code what} if {@code s} holds a NUL character or an
      *         unpaired surrogate, which C could not receive intact
      */
-    static MemorySegment cString(Arena arena, String s, String what) {
+    public static MemorySegment cString(Arena arena, String s, String what) {
         if (s == null) {
             return MemorySegment.NULL;
         }
@@ -49,12 +49,12 @@ final class Native {
     }
 
     /** A path as a C string; {@code null} stays NULL. */
-    static MemorySegment cPath(Arena arena, Path p, String what) {
+    public static MemorySegment cPath(Arena arena, Path p, String what) {
         return p == null ? MemorySegment.NULL : cString(arena, p.toAbsolutePath().toString(), what);
     }
 
     /** Copies a C string into Java; NULL gives {@code null}. Does not free it. */
-    static String string(MemorySegment p) {
+    public static String string(MemorySegment p) {
         if (p == null || p.equals(MemorySegment.NULL)) {
             return null;
         }
@@ -62,7 +62,7 @@ final class Native {
     }
 
     /** Copies a malloc'd C string into Java and frees it. */
-    static String takeString(MemorySegment p) {
+    public static String takeString(MemorySegment p) {
         try {
             return string(p);
         } finally {
@@ -71,7 +71,7 @@ final class Native {
     }
 
     /** The C library's {@code free}; NULL is ignored. */
-    static void free(MemorySegment p) {
+    public static void free(MemorySegment p) {
         if (p == null || p.equals(MemorySegment.NULL)) {
             return;
         }
@@ -83,7 +83,7 @@ final class Native {
     }
 
     /** Checks that {@code p} names a readable regular file; {@code what} names the argument. */
-    static Path readableFile(Path p, String what) {
+    public static Path readableFile(Path p, String what) {
         if (p == null) {
             throw new IllegalArgumentException(what + " must not be null");
         }
@@ -100,7 +100,7 @@ final class Native {
     }
 
     /** Checks that {@code p} names a readable directory. */
-    static Path readableDirectory(Path p, String what) {
+    public static Path readableDirectory(Path p, String what) {
         if (p == null) {
             throw new IllegalArgumentException(what + " must not be null");
         }
