@@ -6,20 +6,24 @@
 #                    [--fresh] [--report-only] [--smoke] [--data FILE] [--out FILE]
 #   bench/compare.sh jmh [JMH options]     # the JMH suite -> target/bench/jmh.csv
 #
-# Needs the build first: mvn -B -DskipTests install (builds jmh/target/benchmarks.jar).
+# Needs the build first: mvn -B -DskipTests install (builds bench/target/compare.jar, the harness,
+# and jmh/target/benchmarks.jar, the JMH suite).
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 . "$here/.ci/java-home.sh"
-jar="$here/jmh/target/benchmarks.jar"
-if [ ! -f "$jar" ]; then
-  echo "jmh/target/benchmarks.jar is missing. Build first:  mvn -B -DskipTests install" >&2
-  exit 2
-fi
+need() {
+  if [ ! -f "$here/$1" ]; then
+    echo "$1 is missing. Build first:  mvn -B -DskipTests install" >&2
+    exit 2
+  fi
+}
 mkdir -p "$here/target/bench"
 if [ "${1:-}" = "jmh" ]; then
   shift
-  exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -jar "$jar" \
+  need jmh/target/benchmarks.jar
+  exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -jar "$here/jmh/target/benchmarks.jar" \
     -rf csv -rff "$here/target/bench/jmh.csv" "$@"
 fi
+need bench/target/compare.jar
 exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Xmx512m \
-  -Dsdjava.bench.project="$here" -cp "$jar" dev.sdjava.bench.Compare "$@"
+  -Dsdjava.bench.project="$here" -jar "$here/bench/target/compare.jar" "$@"

@@ -9,7 +9,7 @@ if [ -z "${JAVA_HOME:-}" ] || ! "$JAVA_HOME/bin/java" -version 2>&1 | grep -qE '
   JAVA_HOME=$(ls -d /usr/lib/jvm/*2[2-9]* 2>/dev/null | sort -V | tail -1)
 fi
 JAVA="$JAVA_HOME/bin/java"
-CP="api/target/classes:bindings/target/classes"
+CP="api/target/classes:bindings/target/classes:synthetic/target/classes"
 [ -d api/target/classes ] || { echo "build first: mvn -DskipTests install" >&2; exit 2; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -101,7 +101,7 @@ final class Report {
         p("## Reproduce");
         p("");
         p("```sh");
-        p("mvn -B -DskipTests install                     # native library, sd-cli, jars, jmh/target/benchmarks.jar");
+        p("mvn -B -DskipTests install                     # native library, sd-cli, jars, bench/target/compare.jar, jmh/target/benchmarks.jar");
         p("bench/setup-diffusers.sh                       # optional: PyTorch CPU + diffusers venv (PyPI, a few GB)");
         p("bench/compare.sh jmh                           # JMH suite -> target/bench/jmh.csv");
         p("bench/compare.sh --fresh                       # all end-to-end sections, rewrites docs/PERFORMANCE.md");
