@@ -118,10 +118,18 @@ public final class OptionsProcessor extends AbstractProcessor {
         }
         Map<String, String> docs = paramDocs(processingEnv.getElementUtils().getDocComment(record));
         List<Component> components = new ArrayList<>();
+        boolean valid = true;
         for (RecordComponentElement rc : record.getRecordComponents()) {
-            components.add(component(rc, docs));
+            try {
+                components.add(component(rc, docs));
+            } catch (Invalid x) { // report every bad component, not just the first
+                processingEnv.getMessager().printMessage(Diagnostic.Kind.ERROR, x.getMessage(), x.element);
+                valid = false;
+            }
         }
-        if (components.isEmpty()) {
+        if (!valid) {
+            return;
+        } else if (components.isEmpty()) {
             throw new Invalid(record, "@Options record " + r + " has no components");
         }
         writeBuilderBase(record, pkg, r, components);
