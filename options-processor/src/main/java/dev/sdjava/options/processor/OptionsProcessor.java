@@ -38,7 +38,7 @@ import javax.tools.Diagnostic;
  * {@code dev.sdjava.internal.options.ROptions}. The annotations are recognised by name, so this
  * processor needs nothing on its own class path; their javadoc in the api module is the contract.
  */
-@SupportedAnnotationTypes(OptionsProcessor.OPTIONS)
+@SupportedAnnotationTypes(OptionsProcessor.PKG + ".*") // claims @CField and the rest too, which only @Options reads
 public final class OptionsProcessor extends AbstractProcessor {
     static final String PKG = "dev.sdjava.internal.options";
     static final String OPTIONS = PKG + ".Options";
@@ -89,6 +89,9 @@ public final class OptionsProcessor extends AbstractProcessor {
     @Override
     public boolean process(Set<? extends TypeElement> annotations, RoundEnvironment round) {
         for (TypeElement annotation : annotations) {
+            if (!annotation.getQualifiedName().contentEquals(OPTIONS)) {
+                continue;
+            }
             for (Element e : round.getElementsAnnotatedWith(annotation)) {
                 try {
                     generate(e);
@@ -355,7 +358,7 @@ public final class OptionsProcessor extends AbstractProcessor {
             if (!pkg.equals(PKG)) {
                 out.println("import " + pkg + "." + r + ";");
             }
-            out.println("import java.util.List;\n");
+            out.println("import java.util.List;\nimport java.util.Map;\n");
             out.println("/** The options of {@link " + r + "}, in declaration order. */");
             out.println("public final class " + r + "Options {");
             out.println("    /** Every option of {@link " + r + "}, in declaration order. */");
@@ -363,7 +366,8 @@ public final class OptionsProcessor extends AbstractProcessor {
             for (int i = 0; i < components.size(); i++) {
                 Component c = components.get(i);
                 String cField = c.has("CField") ? "\"" + c.get("CField", "value") + "\"" : "null";
-                String type = processingEnv.getTypeUtils().erasure(c.element.asType()).toString().replaceFirst("^java\\.lang\\.(\\w+)$", "$1");
+                String type = processingEnv.getTypeUtils().erasure(c.element.asType()).toString()
+                        .replaceFirst("^java\\.lang\\.(\\w+)$|^java\\.util\\.(List|Map)$", "$1$2"); // both imported
                 out.println("            new Option<>(\"" + c.name + "\", " + cField + ", " + type + ".class, " + r + "::" + c.name + ")"
                         + (i < components.size() - 1 ? "," : ");"));
             }
