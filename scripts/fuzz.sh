@@ -19,7 +19,7 @@ targets=("$@")
 mkdir -p "$here/target/fuzz"
 # The seeds (the synthetic models' real headers, made at test time) into Jazzer's corpus directory.
 corpus="$here/api/.cifuzz-corpus/dev.sdjava.ModelFileJazzTest"
-(cd "$here" && mvn -B -q -pl api -Dsdj.skipNative=true -Dsurefire.failIfNoSpecifiedTests=false \
+(cd "$here" && mvn -B -q -pl options-processor,api -Dsdj.skipNative=true -Dsurefire.failIfNoSpecifiedTests=false \
     -Dtest=FuzzSeedsTest -Dsdjava.fuzz.seedDir="$corpus" test) > "$here/target/fuzz/seeds.log" 2>&1 \
   || { echo "fuzz: writing the seeds failed (see target/fuzz/seeds.log)"; exit 1; }
 echo "fuzz: seeds in $corpus: $(find "$corpus" -type f | wc -l) files"
@@ -28,7 +28,7 @@ for t in "${targets[@]}"; do
   log="$here/target/fuzz/$t.log"
   echo "fuzz: $t for ${seconds}s (log: $log)"
   set +e
-  (cd "$here" && JAZZER_FUZZ=1 JAZZER_MAX_DURATION="${seconds}s" mvn -B -q -pl api -Dsdj.skipNative=true \
+  (cd "$here" && JAZZER_FUZZ=1 JAZZER_MAX_DURATION="${seconds}s" mvn -B -q -pl options-processor,api -Dsdj.skipNative=true \
       -Dsurefire.failIfNoSpecifiedTests=false -Dtest="ModelFileJazzTest#$t" test) > "$log" 2>&1
   rc=$?
   set -e
