@@ -28,6 +28,22 @@ final class CEnums {
                 + Arrays.stream(values).map(sdName).collect(Collectors.joining(", ")));
     }
 
+    /** The C value of any of the enums. */
+    static int value(Enum<?> e) {
+        return switch (e) {
+            case SamplingMethod m -> m.value();
+            case Scheduler s -> s.value();
+            case RngType r -> r.value();
+            case Prediction p -> p.value();
+            case PreviewMode p -> p.value();
+            case LoraApplyMode l -> l.value();
+            case HiresUpscaler h -> h.value();
+            case WeightType w -> w.value();
+            case CacheMode c -> c.value();
+            default -> throw new IllegalArgumentException(e.getDeclaringClass() + " is no C enum");
+        };
+    }
+
     /** The constant whose C value is {@code value}. */
     static <E extends Enum<E>> E of(E[] values, ToIntFunction<E> cValue, int value) {
         for (E e : values) {

@@ -41,8 +41,11 @@ public record HiresFix(HiresUpscaler upscaler, Path model, float scale, int targ
         }
     }
 
-    /** A latent-space hires fix by {@code scale} with sd.cpp's default strength and tile size. */
+    /**
+     * A latent-space hires fix by {@code scale} with sd.cpp's default strength (0.7) and tile size
+     * (128), those of {@code sd_hires_params_init} (HiresFixDefaultsTest checks them).
+     */
     public static HiresFix latent(float scale) {
-        return new HiresFix(HiresUpscaler.LATENT, null, scale, 0, 0, 0, Defaults.GEN.hiresDenoisingStrength(), Defaults.GEN.hiresTileSize());
+        return new HiresFix(HiresUpscaler.LATENT, null, scale, 0, 0, 0, 0.7f, 128);
     }
 }

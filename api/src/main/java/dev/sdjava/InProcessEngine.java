@@ -2,12 +2,23 @@ package dev.sdjava;
 
 import dev.sdjava.internal.bindings.SdCpp;
 import dev.sdjava.internal.bindings.sd_ctx_params_t;
+import dev.sdjava.internal.bindings.sd_embedding_t;
 import dev.sdjava.internal.bindings.sd_image_t;
+import dev.sdjava.internal.bindings.sd_guidance_params_t;
+import dev.sdjava.internal.bindings.sd_hires_params_t;
+import dev.sdjava.internal.bindings.sd_lora_t;
+import dev.sdjava.internal.bindings.sd_pm_params_t;
+import dev.sdjava.internal.bindings.sd_sample_params_t;
+import dev.sdjava.internal.bindings.sd_slg_params_t;
+import dev.sdjava.internal.bindings.sd_tiling_params_t;
+import dev.sdjava.internal.options.GenerationRequestOptions;
+import java.lang.foreign.ValueLayout;
 import dev.sdjava.internal.bindings.sd_img_gen_params_t;
 import dev.sdjava.internal.natives.Callbacks;
 import dev.sdjava.internal.natives.Images;
 import dev.sdjava.internal.natives.Native;
 import dev.sdjava.internal.natives.NativeStack;
+import dev.sdjava.internal.options.ModelConfigOptions;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -42,10 +53,13 @@ final class InProcessEngine implements Engine {
     private final NativeStack nativeStack;
     /** Held while sd.cpp runs a call, so that JVM shutdown can wait for it. */
     private final ReentrantLock running = new ReentrantLock();
+    /** The noise RNG the context was made with (the config's, or sd.cpp's default), for the PNG parameters. */
+    private final RngType rng;
 
     InProcessEngine(ModelConfig config, ProgressListener progress) {
         this.config = config;
         MemorySegment raw;
+        RngType resolvedRng;
         List<String> problems;
         // On a JVM's first load, the library and the upcalls are set up on another thread while
         // this one checks the model files (see Callbacks.installInBackground).
@@ -55,7 +69,8 @@ final class InProcessEngine implements Engine {
             MemorySegment params = sd_ctx_params_t.allocate(call);
             try (var c = Callbacks.begin(progress, null)) {
                 SdCpp.sd_ctx_params_init(params);
-                config.toNative(params, call);
+                fill(params, config, call);
+                resolvedRng = CEnums.of(RngType.values(), RngType::value, sd_ctx_params_t.rng_type(params));
                 raw = SdCpp.new_sd_ctx(params);
                 problems = c.problems();
                 try {
@@ -76,6 +91,7 @@ final class InProcessEngine implements Engine {
             throw new StableDiffusionException(StableDiffusionException.Kind.MODEL_LOAD_FAILED,
                     "sd.cpp could not load " + config, problems, null);
         }
+        rng = resolvedRng;
         ctx = raw.reinterpret(arena, SdCpp::free_sd_ctx);
         nativeStack = new NativeStack("sdjava-context-" + CONTEXTS.incrementAndGet());
         if (SHUTDOWN_HOOK.compareAndSet(false, true)) {
@@ -83,6 +99,22 @@ final class InProcessEngine implements Engine {
                     .unstarted(InProcessEngine::awaitNativeCallsOnShutdown));
         }
         OPEN.add(this);
+    }
+
+    /** Fills an {@code sd_ctx_params_t} (initialised by {@code sd_ctx_params_init}) with {@code config}. */
+    static void fill(MemorySegment p, ModelConfig config, Arena arena) {
+        Structs.fill(p, sd_ctx_params_t.layout(), config, ModelConfigOptions.ALL, arena);
+        if (!config.embeddings().isEmpty()) {
+            MemorySegment arr = sd_embedding_t.allocateArray(config.embeddings().size(), arena);
+            int i = 0;
+            for (var e : config.embeddings().entrySet()) {
+                MemorySegment item = sd_embedding_t.asSlice(arr, i++);
+                sd_embedding_t.name(item, Native.cString(arena, e.getKey(), "embedding name"));
+                sd_embedding_t.path(item, Native.cPath(arena, e.getValue(), "embedding " + e.getKey()));
+            }
+            sd_ctx_params_t.embeddings(p, arr);
+            sd_ctx_params_t.embedding_count(p, config.embeddings().size());
+        }
     }
 
     @Override
@@ -99,20 +131,31 @@ final class InProcessEngine implements Engine {
         long seed = request.seed() != null ? request.seed() : SEEDS.nextLong(0, 1L << 53);
         SamplingMethod sampler = request.samplingMethod() != null ? request.samplingMethod() : defaultSamplingMethod();
         Scheduler scheduler = request.scheduler() != null ? request.scheduler() : defaultScheduler(sampler);
-        boolean previews = request.previewListener() != null && request.previewMode() != PreviewMode.NONE;
-        int n = request.batchCount();
-        List<SdImage> images = new ArrayList<>(n);
+        boolean previews = request.previewListener() != null && request.previewMode() != null
+                && request.previewMode() != PreviewMode.NONE;
+        List<SdImage> images = new ArrayList<>();
         List<String> problems;
+        String[] parameters;
+        int n;
         if (previews) {
             Callbacks.PREVIEW_LOCK.lock();
         }
         try (Arena call = Arena.ofConfined();
-             var c = Callbacks.begin(request.progressListener(), request.previewListener())) {
+             var c = Callbacks.begin(request.progress(), request.previewListener())) {
             MemorySegment params = sd_img_gen_params_t.allocate(call);
             SdCpp.sd_img_gen_params_init(params);
-            request.toNative(params, call, seed, sampler, scheduler);
+            fill(params, request, seed, sampler, scheduler, call);
+            // What runs is what the struct now holds: the request's options over sd.cpp's defaults.
+            request.checkSizes(sd_img_gen_params_t.width(params), sd_img_gen_params_t.height(params));
+            n = sd_img_gen_params_t.batch_count(params);
+            parameters = new String[n];
+            for (int i = 0; i < n; i++) {
+                parameters[i] = parameters(request, params, seed + i, sampler, scheduler);
+            }
             if (previews) {
-                Callbacks.enablePreview(request.previewMode().value(), request.previewInterval(), true, request.previewNoisy());
+                Callbacks.enablePreview(request.previewMode().value(),
+                        request.previewInterval() != null ? request.previewInterval() : 1, true,
+                        request.previewNoisy() != null && request.previewNoisy());
             }
             MemorySegment result = SdCpp.generate_image(ctx, params);
             problems = c.problems();
@@ -143,10 +186,93 @@ final class InProcessEngine implements Engine {
         }
         List<GeneratedImage> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-            out.add(new GeneratedImage(images.get(i), seed + i, i, request,
-                    parameters(request, seed + i, sampler, scheduler, images.get(i))));
+            SdImage img = images.get(i);
+            out.add(new GeneratedImage(img, seed + i, i, request,
+                    parameters[i].replace(SIZE_PLACEHOLDER, img.width() + "x" + img.height())));
         }
         return List.copyOf(out);
+    }
+
+    /**
+     * Fills an {@code sd_img_gen_params_t} (initialised by {@code sd_img_gen_params_init}) with the
+     * request, the resolved seed, sampler and scheduler; all memory comes from {@code arena}.
+     * Options with a C field go through the option table; the rest (arrays, images, nested
+     * settings) are written here.
+     */
+    static void fill(MemorySegment p, GenerationRequest r, long seed, SamplingMethod sampler, Scheduler sched, Arena arena) {
+        Structs.fill(p, sd_img_gen_params_t.layout(), r, GenerationRequestOptions.ALL, arena);
+        if (!r.loras().isEmpty()) {
+            MemorySegment arr = sd_lora_t.allocateArray(r.loras().size(), arena);
+            for (int i = 0; i < r.loras().size(); i++) {
+                Lora l = r.loras().get(i);
+                MemorySegment item = sd_lora_t.asSlice(arr, i);
+                sd_lora_t.is_high_noise(item, l.highNoise());
+                sd_lora_t.multiplier(item, l.multiplier());
+                sd_lora_t.path(item, Native.cPath(arena, l.path(), "LoRA path"));
+            }
+            sd_img_gen_params_t.loras(p, arr);
+            sd_img_gen_params_t.lora_count(p, r.loras().size());
+        }
+        if (r.initImage() != null) Images.toNative(r.initImage(), sd_img_gen_params_t.init_image(p), arena);
+        if (!r.referenceImages().isEmpty()) {
+            sd_img_gen_params_t.ref_images(p, Images.array(r.referenceImages(), arena));
+            sd_img_gen_params_t.ref_images_count(p, r.referenceImages().size());
+        }
+        if (r.mask() != null) Images.toNative(r.mask().withChannels(1), sd_img_gen_params_t.mask_image(p), arena);
+        if (r.controlImage() != null) Images.toNative(r.controlImage().withChannels(3), sd_img_gen_params_t.control_image(p), arena);
+        MemorySegment s = sd_img_gen_params_t.sample_params(p);
+        if (r.skipLayerGuidance() != null) {
+            SkipLayerGuidance g = r.skipLayerGuidance();
+            MemorySegment slg = sd_guidance_params_t.slg(sd_sample_params_t.guidance(s));
+            int[] layers = g.layers();
+            sd_slg_params_t.layers(slg, layers.length == 0 ? MemorySegment.NULL : arena.allocateFrom(ValueLayout.JAVA_INT, layers));
+            sd_slg_params_t.layer_count(slg, layers.length);
+            sd_slg_params_t.layer_start(slg, g.layerStart());
+            sd_slg_params_t.layer_end(slg, g.layerEnd());
+            sd_slg_params_t.scale(slg, g.scale());
+        }
+        sd_sample_params_t.scheduler(s, sched.value());
+        sd_sample_params_t.sample_method(s, sampler.value());
+        float[] sigmas = r.customSigmas();
+        if (sigmas != null) {
+            sd_sample_params_t.custom_sigmas(s, arena.allocateFrom(ValueLayout.JAVA_FLOAT, sigmas));
+            sd_sample_params_t.custom_sigmas_count(s, sigmas.length);
+        }
+        sd_img_gen_params_t.seed(p, seed);
+        if (r.photoMaker() != null) {
+            PhotoMaker pmk = r.photoMaker();
+            MemorySegment pm = sd_img_gen_params_t.pm_params(p);
+            if (!pmk.idImages().isEmpty()) {
+                sd_pm_params_t.id_images(pm, Images.array(pmk.idImages(), arena));
+                sd_pm_params_t.id_images_count(pm, pmk.idImages().size());
+            }
+            sd_pm_params_t.id_embed_path(pm, Native.cPath(arena, pmk.idEmbedding(), "PhotoMaker id embedding"));
+            sd_pm_params_t.style_strength(pm, pmk.styleStrength());
+        }
+        if (r.vaeTiling() != null) {
+            VaeTiling v = r.vaeTiling();
+            MemorySegment t = sd_img_gen_params_t.vae_tiling_params(p);
+            sd_tiling_params_t.enabled(t, true);
+            sd_tiling_params_t.tile_size_x(t, v.tileSizeX());
+            sd_tiling_params_t.tile_size_y(t, v.tileSizeY());
+            sd_tiling_params_t.target_overlap(t, v.targetOverlap());
+            sd_tiling_params_t.rel_size_x(t, v.relSizeX());
+            sd_tiling_params_t.rel_size_y(t, v.relSizeY());
+        }
+        if (r.cache() != null) r.cache().toNative(sd_img_gen_params_t.cache(p), arena);
+        if (r.hires() != null) {
+            HiresFix hf = r.hires();
+            MemorySegment h = sd_img_gen_params_t.hires(p);
+            sd_hires_params_t.enabled(h, true);
+            sd_hires_params_t.upscaler(h, hf.upscaler().value());
+            sd_hires_params_t.model_path(h, Native.cPath(arena, hf.model(), "hires model"));
+            sd_hires_params_t.scale(h, hf.scale());
+            sd_hires_params_t.target_width(h, hf.targetWidth());
+            sd_hires_params_t.target_height(h, hf.targetHeight());
+            sd_hires_params_t.steps(h, hf.steps());
+            sd_hires_params_t.denoising_strength(h, hf.denoisingStrength());
+            sd_hires_params_t.upscale_tile_size(h, hf.upscaleTileSize());
+        }
     }
 
     @Override
@@ -201,23 +327,29 @@ final class InProcessEngine implements Engine {
         }
     }
 
-    /** The parameter text upstream's CLI embeds in PNGs, for one image. */
-    private String parameters(GenerationRequest r, long seed, SamplingMethod sampler, Scheduler scheduler, SdImage img) {
+    /** Stands for the image's size in {@link #parameters}: known only once sd.cpp returns (it rounds sizes up). */
+    private static final String SIZE_PLACEHOLDER = "\u0000size\u0000";
+
+    /** The parameter text upstream's CLI embeds in PNGs, for one image, from the filled struct {@code p}. */
+    private String parameters(GenerationRequest r, MemorySegment p, long seed, SamplingMethod sampler, Scheduler scheduler) {
+        MemorySegment sp = sd_img_gen_params_t.sample_params(p);
+        MemorySegment g = sd_sample_params_t.guidance(sp);
         StringBuilder s = new StringBuilder();
         s.append(r.prompt()).append('\n');
         if (!r.negativePrompt().isEmpty()) {
             s.append("Negative prompt: ").append(r.negativePrompt()).append('\n');
         }
-        s.append("Steps: ").append(r.steps()).append(", ");
-        s.append("CFG scale: ").append(f(r.cfgScale())).append(", ");
-        s.append("Guidance: ").append(f(r.distilledGuidance())).append(", ");
-        s.append("Eta: ").append(f(Float.isNaN(r.eta()) ? Float.POSITIVE_INFINITY : r.eta())).append(", ");
+        s.append("Steps: ").append(sd_sample_params_t.sample_steps(sp)).append(", ");
+        s.append("CFG scale: ").append(f(sd_guidance_params_t.txt_cfg(g))).append(", ");
+        s.append("Guidance: ").append(f(sd_guidance_params_t.distilled_guidance(g))).append(", ");
+        float eta = sd_sample_params_t.eta(sp);
+        s.append("Eta: ").append(f(Float.isNaN(eta) ? Float.POSITIVE_INFINITY : eta)).append(", ");
         s.append("Seed: ").append(seed).append(", ");
-        s.append("Size: ").append(img.width()).append('x').append(img.height()).append(", ");
+        s.append("Size: ").append(SIZE_PLACEHOLDER).append(", ");
         if (config.model() != null) {
             s.append("Model: ").append(config.model().getFileName()).append(", ");
         }
-        s.append("RNG: ").append(config.rng().sdName()).append(", ");
+        s.append("RNG: ").append(rng.sdName()).append(", ");
         if (config.samplerRng() != null) {
             s.append("Sampler RNG: ").append(config.samplerRng().sdName()).append(", ");
         }
@@ -232,8 +364,9 @@ final class InProcessEngine implements Engine {
         if (config.vae() != null) {
             s.append("VAE: ").append(config.vae().getFileName()).append(", ");
         }
-        if (r.clipSkip() != -1) {
-            s.append("Clip skip: ").append(r.clipSkip()).append(", ");
+        int clipSkip = sd_img_gen_params_t.clip_skip(p);
+        if (clipSkip != -1) {
+            s.append("Clip skip: ").append(clipSkip).append(", ");
         }
         s.append("Version: stable-diffusion.cpp (sdjava), SDCPP: ").append(StableDiffusion.version()).append(' ').append(StableDiffusion.commit());
         return s.toString();

@@ -73,9 +73,9 @@ final class IsolatedEngine implements Engine {
         return call("generate", () -> {
             out.writeByte(WorkerWire.OP_GENERATE);
             WorkerWire.write(out, request);
-            out.writeBoolean(request.progressListener() != null);
-            out.writeBoolean(request.previewListener() != null && request.previewMode() != PreviewMode.NONE);
-        }, request.progressListener(), request.previewListener(), () -> {
+            out.writeBoolean(request.progress() != null);
+            out.writeBoolean(request.previewListener() != null && request.previewMode() != null && request.previewMode() != PreviewMode.NONE);
+        }, request.progress(), request.previewListener(), () -> {
             int n = in.readInt();
             List<GeneratedImage> images = new ArrayList<>(n);
             for (int i = 0; i < n; i++) {

@@ -151,7 +151,7 @@ public final class StableDiffusion implements AutoCloseable {
         if (request == null) {
             throw new IllegalArgumentException("request must not be null");
         }
-        request.validateImages();
+        request.validate();
         long ticket = tickets.incrementAndGet();
         try {
             lock.lockInterruptibly();

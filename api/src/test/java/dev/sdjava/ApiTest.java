@@ -10,6 +10,7 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -50,15 +51,16 @@ class ApiTest {
     }
 
     @Test
-    void unsetOptionsReportSdCppDefaults() {
-        GenerationRequest r = GenerationRequest.builder("x").build();
-        assertEquals(512, r.width());
-        assertEquals(512, r.height());
-        assertEquals(20, r.steps());
-        assertEquals(7.0f, r.cfgScale());
-        assertEquals(0.75f, r.strength());
-        assertEquals(StableDiffusion.physicalCores(), ModelConfig.builder().build().threads());
-        assertEquals(RngType.CUDA, ModelConfig.builder().build().rng());
+    void unsetOptionsReadBackAsUnsetAndSdCppsDefaultsRun() {
+        GenerationRequest r = Fixtures.small("x").build();
+        assertNull(r.steps());
+        assertNull(r.cfgScale());
+        assertNull(r.strength());
+        assertNull(ModelConfig.builder().build().threads());
+        assertNull(ModelConfig.builder().build().rng());
+        // What ran is sd.cpp's defaults (20 steps, CFG 7): the PNG parameters are read from the filled struct.
+        String p = Fixtures.sharedSd1().generate(r.toBuilder().steps(1).build()).getFirst().parameters();
+        assertTrue(p.contains("Steps: 1, CFG scale: 7.000000, "), p);
     }
 
     @Test

@@ -107,7 +107,7 @@ public class InternalBenchmarks {
         try (Arena call = Arena.ofConfined()) {
             MemorySegment p = sd_img_gen_params_t.allocate(call);
             SdCpp.sd_img_gen_params_init(p);
-            txt2img.toNative(p, call, 42, SamplingMethod.EULER, Scheduler.DISCRETE);
+            InProcessEngine.fill(p, txt2img, 42, SamplingMethod.EULER, Scheduler.DISCRETE, call);
             return sd_img_gen_params_t.seed(p);
         }
     }
@@ -118,7 +118,7 @@ public class InternalBenchmarks {
         try (Arena call = Arena.ofConfined()) {
             MemorySegment p = sd_img_gen_params_t.allocate(call);
             SdCpp.sd_img_gen_params_init(p);
-            img2img.toNative(p, call, 42, SamplingMethod.EULER, Scheduler.DISCRETE);
+            InProcessEngine.fill(p, img2img, 42, SamplingMethod.EULER, Scheduler.DISCRETE, call);
             return sd_img_gen_params_t.seed(p);
         }
     }

@@ -93,8 +93,7 @@ public final class IsolatedWorker {
                                 b.progress((s, n, t) -> progress(out, s, n, t));
                             }
                             if (preview) {
-                                b.preview(r.previewMode(), r.previewInterval(), r.previewNoisy(),
-                                        (step, frames, noisy) -> preview(out, step, frames, noisy));
+                                b.previewListener((step, frames, noisy) -> preview(out, step, frames, noisy));
                             }
                             List<GeneratedImage> images = require(sd).generate(b.build());
                             out.writeByte(WorkerWire.RE_OK);

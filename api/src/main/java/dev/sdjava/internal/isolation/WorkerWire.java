@@ -11,9 +11,6 @@ import dev.sdjava.StableDiffusionException;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.lang.reflect.Constructor;
-import java.lang.reflect.Field;
-import java.lang.reflect.Modifier;
 import java.lang.reflect.RecordComponent;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -28,9 +25,10 @@ import java.util.concurrent.CancellationException;
  * worker ({@link IsolatedWorker}, a child JVM): one tagged value codec, the operation and event
  * codes, and exceptions carried across.
  *
- * <p>Requests and configurations travel as the fields of their builders, so every option of
- * {@link ModelConfig} and {@link GenerationRequest} crosses without a hand-written mapping;
- * listeners do not travel (the worker streams their events back). Images travel as raw pixels,
+ * <p>Requests and configurations are records and travel component by component (their public
+ * accessors and canonical constructors), so every option of {@link ModelConfig} and
+ * {@link GenerationRequest} crosses without a hand-written mapping; listeners do not travel (the
+ * worker streams their events back). Images travel as raw pixels,
  * never re-encoded. Only classes of this package are ever instantiated from the wire.
  */
 public final class WorkerWire {
@@ -42,7 +40,7 @@ public final class WorkerWire {
 
 
     private static final int NULL = 0, STRING = 1, INT = 2, LONG = 3, FLOAT = 4, DOUBLE = 5, BOOL = 6, ENUM = 7,
-            PATH = 8, FLOATS = 9, INTS = 10, LIST = 12, MAP = 13, RECORD = 14, IMAGE = 15, BUILT = 16;
+            PATH = 8, FLOATS = 9, INTS = 10, LIST = 12, MAP = 13, RECORD = 14, IMAGE = 15;
     private static final String PACKAGE = "dev.sdjava.";
 
     private WorkerWire() {
@@ -123,38 +121,12 @@ public final class WorkerWire {
                 RecordComponent[] comps = r.getClass().getRecordComponents();
                 out.writeInt(comps.length);
                 for (RecordComponent c : comps) {
-                    write(out, reflect(() -> {
-                        c.getAccessor().setAccessible(true);
-                        return c.getAccessor().invoke(r);
-                    }));
+                    // Listeners stay in the host: the worker streams their events back.
+                    Object value = reflect(() -> c.getAccessor().invoke(r));
+                    write(out, value instanceof ProgressListener || value instanceof PreviewListener ? null : value);
                 }
             }
-            default -> built(out, v);
-        }
-    }
-
-    /** An immutable value with a nested {@code Builder} of same-named fields (ModelConfig, GenerationRequest...). */
-    private static void built(DataOutputStream out, Object v) throws IOException {
-        Class<?> c = v.getClass();
-        if (!c.getName().startsWith(PACKAGE)) {
-            throw new IllegalArgumentException("cannot send a " + c.getName() + " to the worker");
-        }
-        List<Field> fields = new ArrayList<>();
-        for (Field f : c.getDeclaredFields()) {
-            if (!Modifier.isStatic(f.getModifiers()) && !ProgressListener.class.isAssignableFrom(f.getType())
-                    && !PreviewListener.class.isAssignableFrom(f.getType())) {
-                fields.add(f);
-            }
-        }
-        out.writeByte(BUILT);
-        out.writeUTF(c.getName());
-        out.writeInt(fields.size());
-        for (Field f : fields) {
-            out.writeUTF(f.getName());
-            write(out, reflect(() -> {
-                f.setAccessible(true);
-                return f.get(v);
-            }));
+            default -> throw new IllegalArgumentException("cannot send a " + v.getClass().getName() + " to the worker");
         }
     }
 
@@ -218,40 +190,7 @@ public final class WorkerWire {
                     args[i] = read(in);
                     types[i] = comps[i].getType();
                 }
-                yield reflect(() -> {
-                    Constructor<?> k = c.getDeclaredConstructor(types);
-                    k.setAccessible(true);
-                    return k.newInstance(args);
-                });
-            }
-            case BUILT -> {
-                Class<?> c = packageClass(in.readUTF());
-                Class<?> b = packageClass(c.getName() + "$Builder");
-                int n = in.readInt();
-                Object builder = reflect(() -> {
-                    Constructor<?> k = b.getDeclaredConstructor();
-                    k.setAccessible(true);
-                    return k.newInstance();
-                });
-                for (int i = 0; i < n; i++) {
-                    String name = in.readUTF();
-                    Object value = read(in);
-                    reflect(() -> {
-                        Field f = b.getDeclaredField(name);
-                        f.setAccessible(true);
-                        if (Modifier.isFinal(f.getModifiers()) && f.get(builder) instanceof List<?> l) {
-                            @SuppressWarnings("unchecked") List<Object> target = (List<Object>) l;
-                            target.addAll((List<?>) value);
-                        } else if (Modifier.isFinal(f.getModifiers()) && f.get(builder) instanceof Map<?, ?> m) {
-                            @SuppressWarnings("unchecked") Map<Object, Object> target = (Map<Object, Object>) m;
-                            target.putAll((Map<?, ?>) value);
-                        } else {
-                            f.set(builder, value);
-                        }
-                        return null;
-                    });
-                }
-                yield reflect(() -> b.getMethod("build").invoke(builder));
+                yield reflect(() -> c.getConstructor(types).newInstance(args)); // the public canonical constructor
             }
             default -> throw new IOException("unknown wire tag " + tag);
         };
