@@ -7,7 +7,8 @@
 #   scripts/build-jextract.sh jextract /opt/jextract     # then /opt/jextract/bin/jextract
 #
 # Environment: JAVA_HOME (JDK 25; default: the javac on PATH), LLVM_HOME (default
-# /usr/lib/llvm-14). Writes only under <install-dir> and a temporary build directory.
+# /usr/lib/llvm-14), BUNDLE_CLANG_HEADERS (auto, yes or no; below). Writes only under
+# <install-dir> and a temporary build directory.
 set -euo pipefail
 [ $# -eq 2 ] || { echo "usage: $0 <jextract-checkout> <install-dir>" >&2; exit 2; }
 src="$(cd "$1" && pwd)"
@@ -34,11 +35,22 @@ mkdir -p "$work/classes/org.openjdk.jextract/org/openjdk/jextract/impl"
 cp -r "$src/src/main/resources/org/openjdk/jextract/impl/resources" \
     "$work/classes/org.openjdk.jextract/org/openjdk/jextract/impl/"
 
-# 2. jmod: libclang as lib/libclang.so (found by System.loadLibrary("clang")), the builtin headers
-#    (stddef.h, stdbool.h...) as conf/jextract, where jextract adds them to the include path.
-mkdir -p "$work/libs" "$work/conf/jextract"
+# 2. jmod: libclang as lib/libclang.so (found by System.loadLibrary("clang")). Upstream also puts
+#    clang's builtin headers (stddef.h, stdint.h...) into conf/jextract, which jextract passes as
+#    -I: an LLVM release's libclang, once copied, has no resource directory of its own. Debian's
+#    libclang keeps finding /usr/lib/llvm-14/lib/clang/14.0.6/include, and with a second copy
+#    first on the path clang's stdint.h includes itself (include_next), hits its own guard and
+#    uint32_t is left undefined. So by default a libclang from /usr/lib goes without the copy.
+mkdir -p "$work/libs" "$work/conf"
 cp -L "$libclang" "$work/libs/libclang.so"
-cp "$incdir"/*.h "$work/conf/jextract/"
+bundle="${BUNDLE_CLANG_HEADERS:-auto}"
+if [ "$bundle" = auto ]; then
+  case "$(readlink -f "$libclang")" in /usr/lib/*) bundle=no ;; *) bundle=yes ;; esac
+fi
+if [ "$bundle" = yes ]; then
+  mkdir -p "$work/conf/jextract"
+  cp "$incdir"/*.h "$work/conf/jextract/"
+fi
 "$jdk/bin/jmod" create --module-version=25 --class-path "$work/classes/org.openjdk.jextract" \
     --libs "$work/libs" --conf "$work/conf" "$work/org.openjdk.jextract.jmod"
 
@@ -51,3 +63,13 @@ mkdir -p "$dest/bin"
 cp "$src/src/main/jextract" "$dest/bin/jextract"
 chmod +x "$dest/bin/jextract"
 "$dest/bin/jextract" --version
+
+# 4. Smoke test: the standard headers the sd.cpp header includes must resolve.
+printf '#include <stdbool.h>\n#include <stddef.h>\n#include <stdint.h>\nuint32_t f(size_t n, bool b);\n' \
+    > "$work/smoke.h"
+if ! "$dest/bin/jextract" --output "$work/smoke" "$work/smoke.h" 2>&1 | tee "$work/smoke.log" \
+    || grep -q error "$work/smoke.log"; then
+  echo "jextract cannot parse <stdint.h> (try BUNDLE_CLANG_HEADERS=$([ "$bundle" = yes ] && echo no || echo yes))" >&2
+  exit 1
+fi
+echo "jextract installed in $dest (clang headers bundled: $bundle)"
