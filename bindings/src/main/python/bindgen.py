@@ -848,7 +848,7 @@ class Generator:
             else:
                 self.header_parts.append(f'{doc(c)}\n    public static final AddressLayout {jname(name)} = {self.H}.C_POINTER;\n')
         elif t.kind in ('prim', 'enum'):
-            if t.kind == 'enum' or t.prim != 'bool':   # as jextract: no typedef layout for bool
+            if t.kind == 'prim' and t.prim != 'bool':  # as jextract: no typedef layout for bool or enums
                 self.header_parts.append(f'{doc(c)}\n    public static final {layout_class(t)} {jname(name)} = '
                                          f'{layout_expr(t, self.H)};\n')
         else:
