@@ -13,7 +13,8 @@ compare them with the C compiler's. Whatever is not understood (bitfields, union
 alignment attributes, long double, globals, anonymous nested records, ...) is an error with a
 position, never a guess.
 
-Outputs beside the Java sources (not part of jextract's shape, so never under --output):
+Outputs beside the Java sources (not part of jextract's shape, so never under --output; with
+--probe-only nothing else, for a build where the real jextract writes the Java):
   <probe-dir>/layout_probe.c  prints sizeof/alignof/offsetof of every struct
   <probe-dir>/structs.txt     the Java class name of every struct, one a line
   --dump-includes FILE        jextract's include filters for the same declarations
@@ -221,6 +222,19 @@ class TypeParser:
                 return tuple(params), variadic
 
 
+def param_name(decl):
+    """The declared name in one C parameter declaration, '' if it has none."""
+    m = re.search(r'\(\s*\*+\s*(?:const\s+)?([A-Za-z_]\w*)\s*\)\s*[(\[]', decl)  # (*name)(...)
+    if m:
+        return m.group(1)
+    toks = [t for t in re.findall(r'[A-Za-z_]\w*|\S', re.sub(r'\[[^\]]*\]', ' ', decl)) if t not in QUALIFIERS]
+    if len(toks) < 2 or not IDENT.match(toks[-1]) or toks[-2] in ('struct', 'union', 'enum'):
+        return ''                                   # "int", "struct s", "char *"
+    if toks[-1] in BUILTIN_WORDS and all(t in BUILTIN_WORDS for t in toks[:-1]):
+        return ''                                   # "unsigned int", "long long"
+    return toks[-1]
+
+
 def tag_ref(node):
     """The record/enum a typedef names (through ElaboratedType/TypedefType, never pointers)."""
     for t in node.get('inner', []):
@@ -238,6 +252,8 @@ class Model:
         annotate_positions(ast)
         top = [n for n in ast.get('inner', []) if not n.get('isImplicit')]
         want = os.path.realpath(header)
+        with open(header, 'rb') as f:
+            self.source = f.read()              # the AST's offsets are bytes of this file
         self.decls = [n for n in top if n.get('_pos') and os.path.realpath(n['_pos'][0]) == want]
         in_header = {id(n) for n in self.decls}
         self.typedefs, self.records, self.by_id, self.anon_by_typedef, self._td = {}, {}, {}, {}, {}
@@ -263,6 +279,44 @@ class Model:
 
     def parse(self, text, node):
         return TypeParser(self, text, node).parse()
+
+    def typedef_param_names(self, n, count):
+        """The parameter names a function-pointer typedef spells in the header, '' where it
+        has none ("void (*cb)(int, void *data)"). The JSON AST keeps them only in the source
+        (they live in the TypeLoc, which it does not dump), so they are read from the typedef's
+        text: each top-level parameter of the last parenthesised list, its name the trailing
+        identifier when what comes before it is a type."""
+        r = n.get('range', {})
+        b, e = r.get('begin', {}), r.get('end', {})
+        if 'offset' not in b or 'offset' not in e:      # written through a macro
+            unsupported(n, f"function pointer typedef {n['name']} spelled through a macro")
+        text = self.source[b['offset']:e['offset'] + e.get('tokLen', 0)].decode('utf-8', 'replace')
+        text = re.sub(r'/\*.*?\*/|//[^\n]*', ' ', text, flags=re.S)
+        end = text.rstrip().rstrip(';').rstrip()
+        if not end.endswith(')'):
+            unsupported(n, f"function pointer typedef {n['name']} spelling '{text.strip()}'")
+        depth, i = 0, len(end) - 1
+        while i >= 0:                                   # back to the "(" opening the last group
+            depth += {')': 1, '(': -1}.get(end[i], 0)
+            if depth == 0:
+                break
+            i -= 1
+        params, depth, cur = [], 0, ''
+        for ch in end[i + 1:-1]:
+            if ch == ',' and depth == 0:
+                params.append(cur)
+                cur = ''
+                continue
+            depth += {'(': 1, '[': 1, ')': -1, ']': -1}.get(ch, 0)
+            cur += ch
+        params.append(cur)
+        params = [q.strip() for q in params if q.strip() not in ('', '...')]
+        if params == ['void']:
+            params = []
+        if len(params) != count:
+            unsupported(n, f"function pointer typedef {n['name']}: {len(params)} parameters in "
+                           f"'{text.strip()}', {count} in its type")
+        return [param_name(q) for q in params]
 
     def base_type(self, words, node):
         if len(words) == 1 and ' ' in words[0]:
@@ -358,6 +412,8 @@ JAVA_KEYWORDS = set("""abstract assert boolean break byte case catch char class 
 double else enum extends final finally float for goto if implements import instanceof int interface long
 native new package private protected public return short static strictfp super switch synchronized this
 throw throws transient try void volatile while true false null _""".split())
+# jextract's NameMangler also suffixes restricted identifiers and the types its code uses unqualified
+JAVA_KEYWORDS |= {'var', 'yield', 'record', 'sealed', 'permits', 'ByteOrder', 'MethodHandle', 'VarHandle'}
 
 
 def jname(name):
@@ -439,9 +495,11 @@ import static java.lang.foreign.MemoryLayout.PathElement.*;
 
 """
 
-HEADER_TOP = """public final class @@H@@ {
+# As jextract: the primitive layouts and runtime helpers in <Header>$shared, which the header
+# class extends (jextract splits big headers into several classes that all extend it).
+SHARED = """public class @@H@@$shared {
 
-    private @@H@@() {
+    @@H@@$shared() {
         // Should not be called directly
     }
 
@@ -452,10 +510,6 @@ HEADER_TOP = """public final class @@H@@ {
         System.out.printf("%s(%s)\\n", name, traceArgs);
     }
 
-    static MemorySegment findOrThrow(String symbol) {
-        return SYMBOL_LOOKUP.find(symbol).orElseThrow(() -> new UnsatisfiedLinkError("unresolved symbol: " + symbol));
-    }
-
     static MethodHandle upcallHandle(Class<?> fi, String name, FunctionDescriptor fdesc) {
         try {
             return MethodHandles.lookup().findVirtual(fi, name, fdesc.toMethodType());
@@ -463,10 +517,6 @@ HEADER_TOP = """public final class @@H@@ {
             throw new AssertionError(ex);
         }
     }
-
-    // As jextract without -l: the caller loads the library (System.load) before first use.
-    static final SymbolLookup SYMBOL_LOOKUP = SymbolLookup.loaderLookup()
-            .or(Linker.nativeLinker().defaultLookup());
 
     public static final ValueLayout.OfBoolean C_BOOL = ValueLayout.JAVA_BOOLEAN;
     public static final ValueLayout.OfByte C_CHAR = ValueLayout.JAVA_BYTE;
@@ -478,6 +528,22 @@ HEADER_TOP = """public final class @@H@@ {
     public static final AddressLayout C_POINTER = ValueLayout.ADDRESS
             .withTargetLayout(MemoryLayout.sequenceLayout(java.lang.Long.MAX_VALUE, JAVA_BYTE));
     public static final ValueLayout.OfLong C_LONG = ValueLayout.JAVA_LONG;
+}
+"""
+
+HEADER_TOP = """public class @@H@@ extends @@H@@$shared {
+
+    @@H@@() {
+        // Should not be called directly
+    }
+
+    // As jextract without -l: the caller loads the library (System.load) before first use.
+    static final SymbolLookup SYMBOL_LOOKUP = SymbolLookup.loaderLookup()
+            .or(Linker.nativeLinker().defaultLookup());
+
+    static MemorySegment findOrThrow(String symbol) {
+        return SYMBOL_LOOKUP.find(symbol).orElseThrow(() -> new UnsatisfiedLinkError("unresolved symbol: " + symbol));
+    }
 """
 
 # The holder class initialises on first use, so a missing symbol throws UnsatisfiedLinkError then.
@@ -500,6 +566,8 @@ FUNCTION = """
                 traceDowncall(@@trace@@);
             }
             @@ret_cast@@mh$.invokeExact(@@args@@);
+        } catch (Error | RuntimeException ex) {
+            throw ex;
         } catch (Throwable ex$) {
             throw new AssertionError("should not reach here", ex$);
         }
@@ -627,9 +695,9 @@ ARRAY_ACCESS = """
 """
 
 FUNCTIONAL = """@@doc@@
-public class @@cls@@ {
+public final class @@cls@@ {
 
-    @@cls@@() {
+    private @@cls@@() {
         // Should not be called directly
     }
 
@@ -655,6 +723,8 @@ public class @@cls@@ {
     public static @@ret@@ invoke(MemorySegment funcPtr@@iparams@@) {
         try {
             @@ret_cast@@DOWN$MH.invokeExact(funcPtr@@iargs@@);
+        } catch (Error | RuntimeException ex) {
+            throw ex;
         } catch (Throwable ex$) {
             throw new AssertionError("should not reach here", ex$);
         }
@@ -689,6 +759,7 @@ class Generator:
                 unsupported(n, f"global variable {n.get('name')}")
             elif k not in ('StaticAssertDecl', 'EmptyDecl'):
                 unsupported(n, f"declaration kind {k}")
+        self.files[self.H + '$shared'] = SHARED.replace('@@H@@', self.H)
         self.files[self.H] = HEADER_TOP.replace('@@H@@', self.H) + ''.join(self.header_parts) + '}\n'
 
     def holder(self, name):
@@ -746,7 +817,8 @@ class Generator:
             if e.kind == 'rec':
                 access += fill(ARRAY_ACCESS, hclass='MethodHandle', hkind='sliceHandle', et='MemorySegment', **kw,
                                iget=f'try {{\n            return (MemorySegment){f}$ELEM_HANDLE.invokeExact(struct, '
-                                    f'{f}$OFFSET, {use});\n        }} catch (Throwable ex$) {{\n'
+                                    f'{f}$OFFSET, {use});\n        }} catch (Error | RuntimeException ex) {{\n'
+                                    '            throw ex;\n        } catch (Throwable ex$) {\n'
                                     '            throw new AssertionError("should not reach here", ex$);\n        }',
                                iset=f'MemorySegment.copy(fieldValue, 0L, {f}(struct, {use}), 0L, '
                                     f'{layout_expr(e, self.H)}.byteSize());')
@@ -771,11 +843,12 @@ class Generator:
             if t.rec.cls != name:                   # typedef struct tag other: jextract's subclass
                 self.files[name] = fill(ALIAS, doc=doc(c, indent=0), cls=name, base=t.rec.cls)
         elif t.kind == 'ptr':
-            if t.to.kind == 'fn':
+            if t.to.kind == 'fn':                   # jextract: a class only, no AddressLayout constant
                 self.functional(name, t.to, c, n)
-            self.header_parts.append(f'{doc(c)}\n    public static final AddressLayout {jname(name)} = {self.H}.C_POINTER;\n')
+            else:
+                self.header_parts.append(f'{doc(c)}\n    public static final AddressLayout {jname(name)} = {self.H}.C_POINTER;\n')
         elif t.kind in ('prim', 'enum'):
-            if t.kind == 'enum' or t.prim != 'bool':   # as jextract: no typedef layout for bool
+            if t.kind == 'prim' and t.prim != 'bool':  # as jextract: no typedef layout for bool or enums
                 self.header_parts.append(f'{doc(c)}\n    public static final {layout_class(t)} {jname(name)} = '
                                          f'{layout_expr(t, self.H)};\n')
         else:
@@ -786,7 +859,8 @@ class Generator:
             unsupported(n, f"variadic or unprototyped function pointer typedef {name}")
         for p in (fn.to,) + fn.params:
             self.m.check_abi(p, n)
-        names = [f'_x{i}' for i in range(len(fn.params))]   # the JSON AST keeps no names for these
+        # as jextract: the C names, "_x<i>" where a parameter has none
+        names = [jname(x) if x else f'_x{i}' for i, x in enumerate(self.m.typedef_param_names(n, len(fn.params)))]
         typed = ', '.join(f'{carrier(p)} {x}' for p, x in zip(fn.params, names))
         alloc = fn.to.kind == 'rec'                  # struct result: jextract's allocator parameter
         self.files[name] = fill(
@@ -856,6 +930,8 @@ def main(argv=None):
     ap.add_argument('--output', required=True, help='Java source root')
     ap.add_argument('--probe-dir', help='default: <output>/../sdcpp-probe')
     ap.add_argument('--dump-includes', metavar='FILE', help='also write jextract include filters there')
+    ap.add_argument('--probe-only', action='store_true',
+                    help='write only the probe files, no Java (for builds where jextract writes the Java)')
     ap.add_argument('--clang', default=os.environ.get('CLANG', 'clang'))
     ap.add_argument('--clang-arg', action='append', default=[], help='extra clang argument (-I..., -D...)')
     a = ap.parse_args(argv)
@@ -868,11 +944,12 @@ def main(argv=None):
     except BindgenError as e:
         print(f"bindgen.py: error: {e}", file=sys.stderr)
         return 1
-    pkg_dir = os.path.join(a.output, *a.package.split('.'))
-    shutil.rmtree(pkg_dir, ignore_errors=True)      # classes of removed declarations must not linger
-    for cls, body in gen.files.items():
-        write(os.path.join(pkg_dir, cls + '.java'),
-              fill(JAVA_PREAMBLE, origin=os.path.basename(a.header), pkg=a.package) + body)
+    if not a.probe_only:
+        pkg_dir = os.path.join(a.output, *a.package.split('.'))
+        shutil.rmtree(pkg_dir, ignore_errors=True)  # classes of removed declarations must not linger
+        for cls, body in gen.files.items():
+            write(os.path.join(pkg_dir, cls + '.java'),
+                  fill(JAVA_PREAMBLE, origin=os.path.basename(a.header), pkg=a.package) + body)
     probe_dir = a.probe_dir or os.path.join(os.path.dirname(os.path.abspath(a.output)), 'sdcpp-probe')
     write(os.path.join(probe_dir, 'layout_probe.c'), gen.probe())
     write(os.path.join(probe_dir, 'structs.txt'), ''.join(cls + '\n' for cls, _, _ in gen.structs))

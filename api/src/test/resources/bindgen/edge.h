@@ -34,6 +34,8 @@ typedef struct edge_outer edge_outer_t;
 
 typedef int (*edge_binop_t)(int a, int b);
 typedef edge_inner_t (*edge_make_t)(uint8_t tag, double value);
+/* parameter names as jextract takes them: unnamed ones, a function pointer, a Java keyword, an array */
+typedef void (*edge_sink_t)(int, const char *label, void (*done)(int), unsigned int, int record[2], struct edge_outer *);
 
 edge_inner_t edge_make_inner(uint8_t tag, double value);
 double edge_sum(struct edge_outer outer);

@@ -77,7 +77,7 @@ class BindgenEdgeCaseTest {
         Files.writeString(src.resolve("edge/gen/EdgeLoader.java"),
                 "package edge.gen; public final class EdgeLoader { public static void load(String p) { System.load(p); } }");
         Path classes = Files.createDirectories(work.resolve("classes"));
-        List<String> args = new ArrayList<>(List.of("-d", classes.toString(), "-proc:none", "-Xlint:none"));
+        List<String> args = new ArrayList<>(List.of("-d", classes.toString(), "-proc:none", "-Xlint:none", "-parameters"));
         try (Stream<Path> files = Files.walk(src)) {
             files.filter(p -> p.toString().endsWith(".java")).forEach(p -> args.add(p.toString()));
         }
@@ -214,6 +214,60 @@ class BindgenEdgeCaseTest {
             assertEquals((byte) 9, call(gen("edge_inner_t"), "tag", made));
             assertEquals(1.5, call(gen("edge_inner_t"), "value", made));
         }
+    }
+
+    private static List<String> parameterNames(Method m) {
+        return Stream.of(m.getParameters()).map(java.lang.reflect.Parameter::getName).toList();
+    }
+
+    private static Method method(Class<?> c, String name) {
+        return Stream.of(c.getMethods()).filter(m -> m.getName().equals(name)).findFirst().orElseThrow();
+    }
+
+    @Test
+    void functionPointerClassesAreFinalWithTheCParameterNames() throws Throwable {
+        for (String name : List.of("edge_binop_t", "edge_make_t", "edge_sink_t")) {
+            Class<?> c = gen(name);
+            assertTrue(Modifier.isFinal(c.getModifiers()), name);
+            assertTrue(Modifier.isPrivate(c.getDeclaredConstructor().getModifiers()), name);
+            // jextract has the class only, no AddressLayout constant of that name in the header class
+            assertThrows(NoSuchFieldException.class, () -> edge.getField(name), name);
+        }
+        assertEquals(List.of("a", "b"), parameterNames(method(gen("edge_binop_t$Function"), "apply")));
+        assertEquals(List.of("funcPtr", "a", "b"), parameterNames(method(gen("edge_binop_t"), "invoke")));
+        assertEquals(List.of("funcPtr", "alloc", "tag", "value"), parameterNames(method(gen("edge_make_t"), "invoke")));
+        // unnamed parameters are _x<index>; a Java keyword gets jextract's "_" suffix
+        assertEquals(List.of("_x0", "label", "done", "_x3", "record_", "_x5"),
+                parameterNames(method(gen("edge_sink_t$Function"), "apply")));
+    }
+
+    @Test
+    void runtimeExceptionsOfACallPassThroughAsInJextract() throws Throwable {
+        // a segment of a closed arena: the linker's IllegalStateException reaches the caller
+        // unwrapped (not an AssertionError), from a downcall and a function pointer's invoke;
+        // a bad index into a struct array field, its IndexOutOfBoundsException
+        try (Arena open = Arena.ofConfined()) {
+            MemorySegment live = (MemorySegment) call(gen("edge_outer"), "allocate", open);
+            assertInstanceOf(IndexOutOfBoundsException.class,
+                    assertThrows(Throwable.class, () -> call(gen("edge_outer"), "pair", live, 2L)));
+        }
+        Arena arena = Arena.ofConfined();
+        MemorySegment o = (MemorySegment) call(gen("edge_outer"), "allocate", arena);
+        MemorySegment stub = (MemorySegment) call(gen("edge_binop_t"), "allocate", Proxy.newProxyInstance(loader,
+                new Class<?>[] {gen("edge_binop_t$Function")}, (proxy, m, a) -> 0), Arena.ofAuto());
+        MemorySegment closedStub = stub.reinterpret(arena, null);
+        arena.close();
+        assertInstanceOf(IllegalStateException.class, assertThrows(Throwable.class, () -> call(edge, "edge_sum", o)));
+        assertInstanceOf(IllegalStateException.class,
+                assertThrows(Throwable.class, () -> call(gen("edge_binop_t"), "invoke", closedStub, 1, 2)));
+    }
+
+    @Test
+    void primitiveLayoutsAndHelpersLiveInTheSharedClass() throws Throwable {
+        Class<?> shared = gen("Edge$shared");
+        assertEquals(shared, edge.getSuperclass());
+        assertEquals(shared, edge.getField("C_INT").getDeclaringClass());
+        assertEquals(JAVA_INT, edge.getField("C_INT").get(null));
     }
 
     @Test

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -19,6 +20,7 @@ import java.lang.invoke.MethodHandle;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -321,6 +323,40 @@ class SdCppBindingsTest {
             assertEquals(0, after[(16 * w + 16) * c], "inside the square");
             assertEquals(0, after[0], "corner");
         }
+    }
+
+    @Test
+    void aCallWithASegmentOfAClosedArenaThrowsIllegalStateException() {
+        // as jextract: runtime exceptions of a downcall reach the caller as they are
+        Arena arena = Arena.ofConfined();
+        MemorySegment name = arena.allocateFrom("euler_a");
+        MemorySegment stub = sd_log_cb_t.allocate((level, text, data) -> { }, arena);
+        arena.close();
+        assertThrows(IllegalStateException.class, () -> SdCpp.str_to_sample_method(name));
+        assertThrows(IllegalStateException.class,
+                () -> sd_log_cb_t.invoke(stub, SdCpp.SD_LOG_INFO(), MemorySegment.NULL, MemorySegment.NULL));
+    }
+
+    @Test
+    void callbackClassesAreFinalAndNamedAsTheHeaderNamesTheirParameters() throws IOException {
+        Path dir = Path.of(System.getProperty("sdjava.test.generated", "target/generated-sources/sdcpp"))
+                .resolve("dev/sdjava/internal/bindings");
+        // the Function interfaces as the generator wrote them (whitespace aside), bindgen.py or jextract
+        for (String[] c : new String[][] {
+                {"sd_log_cb_t", "int level, MemorySegment text, MemorySegment data"},
+                {"sd_progress_cb_t", "int step, int steps, float time, MemorySegment data"},
+                {"sd_preview_cb_t", "int step, int frame_count, MemorySegment frames, boolean is_noisy, MemorySegment data"}}) {
+            String src = Files.readString(dir.resolve(c[0] + ".java")).replaceAll("\\s+", " ");
+            assertTrue(src.contains("public final class " + c[0] + " {"), c[0]);
+            assertTrue(src.contains("void apply(" + c[1] + ");"), c[0] + ": " + src);
+            // jextract emits no AddressLayout constant for a function-pointer typedef
+            assertThrows(NoSuchFieldException.class, () -> SdCpp.class.getField(c[0]), c[0]);
+        }
+        for (Class<?> c : List.of(sd_log_cb_t.class, sd_progress_cb_t.class, sd_preview_cb_t.class)) {
+            assertTrue(Modifier.isFinal(c.getModifiers()), c.getName());
+        }
+        // the primitive layouts live in jextract's SdCpp$shared, which SdCpp extends
+        assertEquals("SdCpp$shared", SdCpp.class.getSuperclass().getSimpleName());
     }
 
     @Test
