@@ -52,7 +52,7 @@ class ApiTest {
 
     @Test
     void unsetOptionsReadBackAsUnsetAndSdCppsDefaultsRun() {
-        GenerationRequest r = Fixtures.small("x").build();
+        GenerationRequest r = GenerationRequest.builder("x").size(64, 64).seed(7).build();
         assertNull(r.steps());
         assertNull(r.cfgScale());
         assertNull(r.strength());

@@ -141,4 +141,12 @@ public final class Fixtures {
             }
             return new SdImage(w, h, 3, px);
         }
+
+    /** Adds {@code flag value} to upstream CLI arguments when the request sets the value. */
+    public static void flag(java.util.List<String> args, String flag, Object value) {
+        if (value != null) {
+            args.add(flag);
+            args.add(String.valueOf(value));
+        }
+    }
 }

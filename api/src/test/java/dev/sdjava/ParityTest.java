@@ -81,7 +81,7 @@ class ParityTest {
         StableDiffusion sd = context(k);
         List<GeneratedImage> java = sd.generate(k.request());
         Path dir = Files.createTempDirectory(tmp, k.name().replaceAll("\\W+", "_"));
-        List<SdImage> cli = Fixtures.runCli(dir, cliArgs(k, sd, dir), k.request().batchCount());
+        List<SdImage> cli = Fixtures.runCli(dir, cliArgs(k, sd, dir), k.request().batchCount() == null ? 1 : k.request().batchCount());
         assertEquals(cli.size(), java.size());
         for (int i = 0; i < cli.size(); i++) {
             SdImage j = java.get(i).image();
@@ -119,10 +119,15 @@ class ParityTest {
     /** Upstream CLI flags for the same job. */
     private static List<String> cliArgs(Case k, StableDiffusion sd, Path dir) throws Exception {
         GenerationRequest r = k.request();
-        List<String> a = new ArrayList<>(List.of("-m", k.model().toString(), "-t", String.valueOf(Fixtures.THREADS),
-                "-W", String.valueOf(r.width()), "-H", String.valueOf(r.height()), "--steps", String.valueOf(r.steps()),
-                "--cfg-scale", String.valueOf(r.cfgScale()), "-s", String.valueOf(r.seed()),
-                "-b", String.valueOf(r.batchCount()), "--clip-skip", String.valueOf(r.clipSkip())));
+        List<String> a = new ArrayList<>(List.of("-m", k.model().toString(), "-t", String.valueOf(Fixtures.THREADS)));
+        // Only what the request sets: both sides then run sd.cpp's own defaults for the rest.
+        Fixtures.flag(a, "-W", r.width());
+        Fixtures.flag(a, "-H", r.height());
+        Fixtures.flag(a, "--steps", r.steps());
+        Fixtures.flag(a, "--cfg-scale", r.cfgScale());
+        Fixtures.flag(a, "-s", r.seed());
+        Fixtures.flag(a, "-b", r.batchCount());
+        Fixtures.flag(a, "--clip-skip", r.clipSkip());
         String prompt = r.prompt();
         if (!k.loras().isEmpty()) {
             Lora l = k.loras().getFirst();
@@ -146,7 +151,8 @@ class ParityTest {
         if (r.initImage() != null) {
             Path init = dir.resolve("init.png");
             r.initImage().writePng(init);
-            a.addAll(List.of("-i", init.toString(), "--strength", String.valueOf(r.strength())));
+            a.addAll(List.of("-i", init.toString()));
+            Fixtures.flag(a, "--strength", r.strength());
         }
         if (r.mask() != null) {
             Path mask = dir.resolve("mask.png");

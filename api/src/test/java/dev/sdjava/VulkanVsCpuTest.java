@@ -49,11 +49,15 @@ class VulkanVsCpuTest {
 
         Path dir = Path.of(System.getProperty("sdjava.test.projectDir"), "api", "target", "vulkan-vs-cpu");
         Files.createDirectories(dir);
-        SdImage cpu = Fixtures.runCli(dir.resolve("cpu"), List.of("-m", Fixtures.sd1().toString(),
-                "-t", String.valueOf(Fixtures.THREADS), "-W", String.valueOf(request.width()),
-                "-H", String.valueOf(request.height()), "--steps", String.valueOf(request.steps()),
-                "--cfg-scale", String.valueOf(request.cfgScale()), "-s", String.valueOf(request.seed()),
-                "--clip-skip", String.valueOf(request.clipSkip()), "-p", request.prompt()), 1).getFirst();
+        List<String> args = new java.util.ArrayList<>(List.of("-m", Fixtures.sd1().toString(),
+                "-t", String.valueOf(Fixtures.THREADS), "-p", request.prompt()));
+        Fixtures.flag(args, "-W", request.width());
+        Fixtures.flag(args, "-H", request.height());
+        Fixtures.flag(args, "--steps", request.steps());
+        Fixtures.flag(args, "--cfg-scale", request.cfgScale());
+        Fixtures.flag(args, "-s", request.seed());
+        Fixtures.flag(args, "--clip-skip", request.clipSkip());
+        SdImage cpu = Fixtures.runCli(dir.resolve("cpu"), args, 1).getFirst();
         vulkan.writePng(dir.resolve("vulkan.png"));
 
         assertEquals(cpu.width(), vulkan.width(), "width");
