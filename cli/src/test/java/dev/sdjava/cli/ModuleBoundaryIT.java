@@ -90,8 +90,8 @@ class ModuleBoundaryIT {
         Path out = Files.createDirectories(tmp.resolve("good-out"));
         String[] r = javac(src, out, api);
         assertEquals("0", r[0], r[1]);
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder(java, "--module-path", api + java.io.File.pathSeparator + out,
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder(javaBin, "--module-path", api + java.io.File.pathSeparator + out,
                 "--enable-native-access=dev.sdjava", "-m", "user/user.Main").redirectErrorStream(true).start();
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(120, TimeUnit.SECONDS));
