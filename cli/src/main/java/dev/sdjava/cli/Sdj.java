@@ -15,6 +15,7 @@ import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.Callable;
@@ -80,7 +81,7 @@ public final class Sdj implements Callable<Integer> {
         cl.setOut(out);
         cl.setErr(err);
         cl.setExecutionStrategy(parsed -> {
-            root.term = new Term(err, root.interactive, root.quiet);
+            root.term = new Term(cl.getErr(), root.interactive, root.quiet);
             Logs.configure(root.verbosity(), root.quiet, root.term);
             return new CommandLine.RunLast().execute(parsed);
         });
@@ -113,7 +114,11 @@ public final class Sdj implements Callable<Integer> {
         CommandLine c = ex.getCommandLine();
         String hint = "";
         if (ex instanceof CommandLine.UnmatchedArgumentException u) {
-            List<String> s = u.getSuggestions();
+            // picocli ranks by shared letter pairs, in declaration order on ties: an option that
+            // extends what was typed (--step: --steps) goes first.
+            String typed = u.getUnmatched().isEmpty() ? "" : u.getUnmatched().getFirst();
+            List<String> s = u.getSuggestions().stream()
+                    .sorted(Comparator.comparing(o -> !o.startsWith(typed))).toList();
             if (!s.isEmpty()) {
                 hint = " (did you mean " + String.join(" or ", s.subList(0, Math.min(3, s.size()))) + "?)";
             }
