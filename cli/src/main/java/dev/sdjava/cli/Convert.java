@@ -15,22 +15,15 @@ import java.util.Locale;
 /** {@code sdj convert}: writes a model as GGUF with another weight type (upstream's {@code -M convert}). */
 @Command(name = "convert", description = "Convert a model (.safetensors, .ckpt, .gguf) to GGUF with the weight type of --type: upstream's -M convert.")
 final class Convert extends Subcommand {
-    @Option(names = {"-m", "--model"}, paramLabel = "FILE", required = true, description = "The model to convert.")
-    Path model;
-    @Option(names = "--vae", paramLabel = "FILE", description = "A VAE to bake in.")
-    Path vae;
+    @Option(names = {"-m", "--model"}, paramLabel = "FILE", required = true, description = "The model to convert.") Path model;
+    @Option(names = "--vae", paramLabel = "FILE", description = "A VAE to bake in.") Path vae;
     @Option(names = "--type", paramLabel = "TYPE", required = true, converter = SdNames.WeightTypes.class,
-            completionCandidates = SdNames.WeightTypes.class, description = "Weight type, one of [${COMPLETION-CANDIDATES}].")
-    WeightType type;
-    @Option(names = "--tensor-type-rules", paramLabel = "RULES", description = "Weight type per tensor pattern, e.g. \"^vae\\.=f16\".")
-    String rules;
-    @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "Output .gguf (default: MODEL's name with -TYPE.gguf).")
-    Path output;
-    @Mixin
-    Mixins.JsonOutput json;
+            completionCandidates = SdNames.WeightTypes.class, description = "Weight type, one of [${COMPLETION-CANDIDATES}].") WeightType type;
+    @Option(names = "--tensor-type-rules", paramLabel = "RULES", description = "Weight type per tensor pattern, e.g. \"^vae\\.=f16\".") String rules;
+    @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "Output .gguf (default: MODEL's name with -TYPE.gguf).") Path output;
+    @Mixin Mixins.JsonOutput json;
 
     @Override
-    @SuppressWarnings("try") // the registration is only closed
     public Integer call() throws IOException {
         Io.input(model, "model");
         Io.input(vae, "vae");
@@ -48,7 +41,7 @@ final class Convert extends Subcommand {
         long t0 = System.nanoTime();
         // sd.cpp writes the file itself: write to a temporary name, rename when it succeeded.
         Path tmp = parent.resolve("." + target.getFileName() + ".tmp-" + ProcessHandle.current().pid() + ".gguf");
-        try (var cleanup = Interrupts.onInterrupt(() -> tmp.toFile().delete())) {
+        try (var _ = Interrupts.onInterrupt(() -> tmp.toFile().delete())) {
             Interrupts.nativeCall(() -> {
                 StableDiffusion.convert(model, vae, tmp, type, rules);
                 return null;

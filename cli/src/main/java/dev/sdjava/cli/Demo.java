@@ -29,25 +29,16 @@ import java.util.Locale;
                 "Model cache: -Dsdjava.model.cache or $SDJAVA_MODEL_CACHE, else ~/.cache/sdjava/models."})
 final class Demo extends Subcommand {
     @Option(names = {"-p", "--prompt"}, paramLabel = "TEXT", defaultValue = "a lighthouse on a cliff at dusk, oil painting",
-            description = "The prompt (default: ${DEFAULT-VALUE}).")
-    String prompt;
-    @Option(names = {"-W", "--width"}, paramLabel = "N", defaultValue = "128", description = "Width (default: ${DEFAULT-VALUE}).")
-    int width;
-    @Option(names = {"-H", "--height"}, paramLabel = "N", defaultValue = "128", description = "Height (default: ${DEFAULT-VALUE}).")
-    int height;
-    @Option(names = "--steps", paramLabel = "N", defaultValue = "2", description = "Sampling steps (default: ${DEFAULT-VALUE}).")
-    int steps;
-    @Option(names = {"-s", "--seed"}, paramLabel = "N", defaultValue = "42", description = "Seed (default: ${DEFAULT-VALUE}).")
-    long seed;
-    @Mixin
-    Mixins.Threads threads;
-    @Option(names = {"-o", "--output"}, paramLabel = "FILE", defaultValue = "demo.png", description = "Output PNG (default: ${DEFAULT-VALUE}).")
-    Path output;
-    @Mixin
-    Mixins.JsonOutput json;
+            description = "The prompt (default: ${DEFAULT-VALUE}).") String prompt;
+    @Option(names = {"-W", "--width"}, paramLabel = "N", defaultValue = "128", description = "Width (default: ${DEFAULT-VALUE}).") int width;
+    @Option(names = {"-H", "--height"}, paramLabel = "N", defaultValue = "128", description = "Height (default: ${DEFAULT-VALUE}).") int height;
+    @Option(names = "--steps", paramLabel = "N", defaultValue = "2", description = "Sampling steps (default: ${DEFAULT-VALUE}).") int steps;
+    @Option(names = {"-s", "--seed"}, paramLabel = "N", defaultValue = "42", description = "Seed (default: ${DEFAULT-VALUE}).") long seed;
+    @Mixin Mixins.Threads threads;
+    @Option(names = {"-o", "--output"}, paramLabel = "FILE", defaultValue = "demo.png", description = "Output PNG (default: ${DEFAULT-VALUE}).") Path output;
+    @Mixin Mixins.JsonOutput json;
 
     @Override
-    @SuppressWarnings("try") // the registration is only closed
     public Integer call() throws IOException {
         PrintWriter out = out();
         Term term = term();
@@ -63,7 +54,7 @@ final class Demo extends Subcommand {
         }
         long t0 = System.nanoTime();
         Path model;
-        try (var cleanup = Interrupts.deleteTemporaries(expected)) {
+        try (var _ = Interrupts.deleteTemporaries(expected)) {
             model = SyntheticModel.cached(arch, Precision.F16, SyntheticModel.DEFAULT_SEED);
         }
         double modelS = Units.secondsSince(t0);

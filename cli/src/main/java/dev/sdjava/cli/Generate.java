@@ -31,28 +31,17 @@ import java.util.stream.Stream;
                 + "(--control-net, --control-image), with LoRAs, embeddings, TAESD, hires fix.",
                 "Option names and defaults are those of upstream's sd-cli."})
 final class Generate extends Subcommand {
-    @ArgGroup(validate = false, heading = "%nModels:%n")
-    GenerateOptions.Models models = new GenerateOptions.Models();
-    @ArgGroup(validate = false, heading = "%nPrompt, size and seed:%n")
-    GenerateOptions.Prompt prompt = new GenerateOptions.Prompt();
-    @ArgGroup(validate = false, heading = "%nInput images:%n")
-    GenerateOptions.Images images = new GenerateOptions.Images();
-    @ArgGroup(validate = false, heading = "%nSampling:%n")
-    GenerateOptions.Sampling sampling = new GenerateOptions.Sampling();
-    @ArgGroup(validate = false, heading = "%nGuidance:%n")
-    GenerateOptions.Guidance guidance = new GenerateOptions.Guidance();
-    @ArgGroup(validate = false, heading = "%nLoRA, ControlNet, PhotoMaker:%n")
-    GenerateOptions.Adapters adapters = new GenerateOptions.Adapters();
-    @ArgGroup(validate = false, heading = "%nHires fix and upscaling:%n")
-    GenerateOptions.Hires hires = new GenerateOptions.Hires();
-    @ArgGroup(validate = false, heading = "%nPerformance and memory:%n")
-    GenerateOptions.Performance performance = new GenerateOptions.Performance();
-    @ArgGroup(validate = false, heading = "%nModel-specific:%n")
-    GenerateOptions.ModelSpecific modelSpecific = new GenerateOptions.ModelSpecific();
-    @ArgGroup(validate = false, heading = "%nPreviews:%n")
-    GenerateOptions.Preview preview = new GenerateOptions.Preview();
-    @ArgGroup(validate = false, heading = "%nOutput:%n")
-    GenerateOptions.Output output = new GenerateOptions.Output();
+    @ArgGroup(validate = false, heading = "%nModels:%n") GenerateOptions.Models models = new GenerateOptions.Models();
+    @ArgGroup(validate = false, heading = "%nPrompt, size and seed:%n") GenerateOptions.Prompt prompt = new GenerateOptions.Prompt();
+    @ArgGroup(validate = false, heading = "%nInput images:%n") GenerateOptions.Images images = new GenerateOptions.Images();
+    @ArgGroup(validate = false, heading = "%nSampling:%n") GenerateOptions.Sampling sampling = new GenerateOptions.Sampling();
+    @ArgGroup(validate = false, heading = "%nGuidance:%n") GenerateOptions.Guidance guidance = new GenerateOptions.Guidance();
+    @ArgGroup(validate = false, heading = "%nLoRA, ControlNet, PhotoMaker:%n") GenerateOptions.Adapters adapters = new GenerateOptions.Adapters();
+    @ArgGroup(validate = false, heading = "%nHires fix and upscaling:%n") GenerateOptions.Hires hires = new GenerateOptions.Hires();
+    @ArgGroup(validate = false, heading = "%nPerformance and memory:%n") GenerateOptions.Performance performance = new GenerateOptions.Performance();
+    @ArgGroup(validate = false, heading = "%nModel-specific:%n") GenerateOptions.ModelSpecific modelSpecific = new GenerateOptions.ModelSpecific();
+    @ArgGroup(validate = false, heading = "%nPreviews:%n") GenerateOptions.Preview preview = new GenerateOptions.Preview();
+    @ArgGroup(validate = false, heading = "%nOutput:%n") GenerateOptions.Output output = new GenerateOptions.Output();
 
     @Override
     public Integer call() {

@@ -25,12 +25,9 @@ import java.util.function.Predicate;
                 + "format, tensor count, tensor types, parameters, detected architecture, and what 'sdj generate' "
                 + "needs beside it.")
 final class Info extends Subcommand {
-    @Parameters(paramLabel = "MODEL", description = "The model file.")
-    Path file;
-    @Option(names = "--tensors", description = "Also list every tensor (name, type, shape).")
-    boolean listTensors;
-    @Mixin
-    Mixins.JsonOutput json;
+    @Parameters(paramLabel = "MODEL", description = "The model file.") Path file;
+    @Option(names = "--tensors", description = "Also list every tensor (name, type, shape).") boolean listTensors;
+    @Mixin Mixins.JsonOutput json;
 
     @Override
     public Integer call() {

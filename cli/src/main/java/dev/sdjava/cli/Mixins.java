@@ -21,8 +21,7 @@ final class Mixins {
 
     /** {@code --json}: the result as one line of JSON on stdout, for scripts. */
     static final class JsonOutput {
-        @Option(names = "--json", description = "Print the result as one JSON object on stdout.")
-        boolean on;
+        @Option(names = "--json", description = "Print the result as one JSON object on stdout.") boolean on;
 
         /** Prints {@code result} as JSON if {@code --json} was given; returns whether it did. */
         boolean print(PrintWriter out, Map<String, ?> result) {
@@ -35,8 +34,7 @@ final class Mixins {
 
     /** {@code -t/--threads} of the commands that run sd.cpp. */
     static final class Threads {
-        @Option(names = {"-t", "--threads"}, paramLabel = "N", description = "Threads; <= 0: the number of physical cores (default).")
-        Integer threads;
+        @Option(names = {"-t", "--threads"}, paramLabel = "N", description = "Threads; <= 0: the number of physical cores (default).") Integer threads;
 
         /** The threads asked for, or null for sd.cpp's default. */
         Integer given() {
@@ -51,12 +49,11 @@ final class Mixins {
 
     /** An ESRGAN model and how it is run: {@code sdj upscale}, and {@code generate}'s results. */
     static final class Upscaling {
-        @Option(names = "--upscale-model", paramLabel = "FILE", description = "ESRGAN model to enlarge the images with (e.g. RealESRGAN_x4plus).")
-        Path model;
-        @Option(names = "--upscale-repeats", paramLabel = "N", defaultValue = "1", description = "Run the upscaler N times (default: ${DEFAULT-VALUE}).")
-        int repeats;
-        @Option(names = "--upscale-tile-size", paramLabel = "N", defaultValue = "128", description = "ESRGAN tile size (default: ${DEFAULT-VALUE}).")
-        int tileSize;
+        @Option(names = "--upscale-model", paramLabel = "FILE", description = "ESRGAN model to enlarge the images with (e.g. RealESRGAN_x4plus).") Path model;
+        @Option(names = "--upscale-repeats", paramLabel = "N", defaultValue = "1",
+                description = "Run the upscaler N times (default: ${DEFAULT-VALUE}).") int repeats;
+        @Option(names = "--upscale-tile-size", paramLabel = "N", defaultValue = "128",
+                description = "ESRGAN tile size (default: ${DEFAULT-VALUE}).") int tileSize;
 
         /** Loads {@link #model}; sd.cpp's refusal is exit code 4 naming the file. */
         Upscaler load(int threads, boolean offloadToCpu, boolean convDirect) {

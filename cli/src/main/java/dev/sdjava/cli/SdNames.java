@@ -73,47 +73,14 @@ abstract class SdNames<E extends Enum<E>> implements ITypeConverter<E>, Iterable
         return names.iterator();
     }
 
-    static final class Samplers extends SdNames<SamplingMethod> {
-        Samplers() {
-            super(SamplingMethod::values, SamplingMethod::sdName, SamplingMethod::fromSdName);
-        }
-    }
-
-    static final class Schedulers extends SdNames<Scheduler> {
-        Schedulers() {
-            super(Scheduler::values, Scheduler::sdName, Scheduler::fromSdName);
-        }
-    }
-
-    static final class Rngs extends SdNames<RngType> {
-        Rngs() {
-            super(RngType::values, RngType::sdName, RngType::fromSdName);
-        }
-    }
-
-    static final class Predictions extends SdNames<Prediction> {
-        Predictions() {
-            super(Prediction::values, Prediction::sdName, Prediction::fromSdName);
-        }
-    }
-
-    static final class LoraModes extends SdNames<LoraApplyMode> {
-        LoraModes() {
-            super(LoraApplyMode::values, LoraApplyMode::sdName, LoraApplyMode::fromSdName);
-        }
-    }
-
-    static final class Previews extends SdNames<PreviewMode> {
-        Previews() {
-            super(PreviewMode::values, PreviewMode::sdName, PreviewMode::fromSdName);
-        }
-    }
-
-    static final class WeightTypes extends SdNames<WeightType> {
-        WeightTypes() {
-            super(WeightType::values, WeightType::sdName, WeightType::fromSdName);
-        }
-    }
+    // One line per enum: they differ only in the three methods they name.
+    static final class Samplers extends SdNames<SamplingMethod> { Samplers() { super(SamplingMethod::values, SamplingMethod::sdName, SamplingMethod::fromSdName); } }
+    static final class Schedulers extends SdNames<Scheduler> { Schedulers() { super(Scheduler::values, Scheduler::sdName, Scheduler::fromSdName); } }
+    static final class Rngs extends SdNames<RngType> { Rngs() { super(RngType::values, RngType::sdName, RngType::fromSdName); } }
+    static final class Predictions extends SdNames<Prediction> { Predictions() { super(Prediction::values, Prediction::sdName, Prediction::fromSdName); } }
+    static final class LoraModes extends SdNames<LoraApplyMode> { LoraModes() { super(LoraApplyMode::values, LoraApplyMode::sdName, LoraApplyMode::fromSdName); } }
+    static final class Previews extends SdNames<PreviewMode> { Previews() { super(PreviewMode::values, PreviewMode::sdName, PreviewMode::fromSdName); } }
+    static final class WeightTypes extends SdNames<WeightType> { WeightTypes() { super(WeightType::values, WeightType::sdName, WeightType::fromSdName); } }
 
     /**
      * The built-in hires upscalers. Not {@code MODEL}: a model is named by its file in

@@ -6,7 +6,9 @@ import dev.sdjava.StableDiffusionException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 
@@ -41,12 +43,10 @@ public final class Sdj implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT,
-            description = "More detail on stderr: -v shows sd.cpp's log and stack traces, -vv also debug lines.")
-    boolean[] verbose = new boolean[0];
+            description = "More detail on stderr: -v shows sd.cpp's log and stack traces, -vv also debug lines.") boolean[] verbose = new boolean[0];
 
     @Option(names = {"-q", "--quiet"}, scope = ScopeType.INHERIT,
-            description = "No progress, notes or warnings on stderr (errors still show).")
-    boolean quiet;
+            description = "No progress, notes or warnings on stderr (errors still show).") boolean quiet;
 
     private boolean interactive;
     private Term term;
@@ -81,6 +81,7 @@ public final class Sdj implements Callable<Integer> {
         cl.setOut(out);
         cl.setErr(err);
         cl.setExecutionStrategy(parsed -> {
+            rejectRepeatedOptions(parsed);
             root.term = new Term(cl.getErr(), root.interactive, root.quiet);
             Logs.configure(root.verbosity(), root.quiet, root.term);
             return new CommandLine.RunLast().execute(parsed);
@@ -108,6 +109,22 @@ public final class Sdj implements Callable<Integer> {
             err.flush();
         });
         System.exit(run(out, err, interactive, args));
+    }
+
+    /**
+     * A single-value option given twice is a usage error, as picocli makes it everywhere but in
+     * an {@code @ArgGroup} (generate's help sections), where the second one would silently
+     * replace the whole section and drop the other options given in it.
+     */
+    private static void rejectRepeatedOptions(ParseResult parsed) {
+        for (ParseResult p = parsed; p != null; p = p.subcommand()) {
+            for (OptionSpec o : p.matchedOptions()) {
+                if (!o.isMultiValue() && o.originalStringValues().size() > 1) {
+                    throw new CommandLine.OverwrittenOptionException(p.commandSpec().commandLine(), o,
+                            "option '" + o.longestName() + "' should be specified only once");
+                }
+            }
+        }
     }
 
     private static int usageError(CommandLine.ParameterException ex, String[] args) {

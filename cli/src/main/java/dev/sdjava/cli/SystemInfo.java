@@ -14,8 +14,7 @@ import java.util.Locale;
 @Command(name = "system-info", description = "Print sdjava's and sd.cpp's versions, where the native library was loaded from, "
                 + "the backend's devices and the CPU features sd.cpp was built with.")
 final class SystemInfo extends Subcommand {
-    @Mixin
-    Mixins.JsonOutput json;
+    @Mixin Mixins.JsonOutput json;
 
     @Override
     public Integer call() {

@@ -22,25 +22,18 @@ import java.util.Locale;
                 "Architectures: sd1 (2.1 GB in f16), sd1-tiny, sdxs, taesd, sd1-lora, sd1-controlnet, esrgan-x4; "
                         + "--list describes them."})
 final class TestModel extends Subcommand {
-    @Option(names = "--arch", paramLabel = "NAME", defaultValue = "sd1", converter = ArchConverter.class,
-            completionCandidates = ArchNames.class, description = "Architecture, one of ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
-    Architecture arch;
+    @Option(names = "--arch", paramLabel = "NAME", defaultValue = "sd1", converter = ArchConverter.class, completionCandidates = ArchNames.class,
+            description = "Architecture, one of ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).") Architecture arch;
     @Option(names = "--precision", paramLabel = "TYPE", defaultValue = "f16", converter = PrecisionConverter.class,
-            description = "Element type: f16, bf16 or f32 (default: ${DEFAULT-VALUE}).")
-    Precision precision;
-    @Option(names = "--seed", paramLabel = "N", defaultValue = "42", description = "Seed of the random weights (default: ${DEFAULT-VALUE}).")
-    long seed;
-    @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "Where to write it (default: its canonical name in the current directory).")
-    Path output;
-    @Option(names = {"-t", "--threads"}, paramLabel = "N", description = "Writer threads (default: all processors).")
-    Integer threads;
-    @Option(names = "--list", description = "List the architectures with their sizes and exit.")
-    boolean list;
-    @Mixin
-    Mixins.JsonOutput json;
+            description = "Element type: f16, bf16 or f32 (default: ${DEFAULT-VALUE}).") Precision precision;
+    @Option(names = "--seed", paramLabel = "N", defaultValue = "42", description = "Seed of the random weights (default: ${DEFAULT-VALUE}).") long seed;
+    @Option(names = {"-o", "--output"}, paramLabel = "FILE",
+            description = "Where to write it (default: its canonical name in the current directory).") Path output;
+    @Option(names = {"-t", "--threads"}, paramLabel = "N", description = "Writer threads (default: all processors).") Integer threads;
+    @Option(names = "--list", description = "List the architectures with their sizes and exit.") boolean list;
+    @Mixin Mixins.JsonOutput json;
 
     @Override
-    @SuppressWarnings("try") // the registration is only closed
     public Integer call() throws IOException {
         PrintWriter out = out();
         if (list) {
@@ -56,7 +49,7 @@ final class TestModel extends Subcommand {
                 precision.name().toLowerCase(Locale.ROOT), seed, Units.bytes(size)));
         long t0 = System.nanoTime();
         int n = threads != null && threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
-        try (var cleanup = Interrupts.deleteTemporaries(target)) {
+        try (var _ = Interrupts.deleteTemporaries(target)) {
             SyntheticModel.write(arch, precision, seed, target, n);
         }
         double s = Units.secondsSince(t0);

@@ -13,20 +13,14 @@ import java.util.Locale;
 /** {@code sdj upscale}: enlarges an image with an ESRGAN model (upstream's {@code -M upscale}). */
 @Command(name = "upscale", description = "Enlarge an image with an ESRGAN model (e.g. RealESRGAN_x4plus): upstream's -M upscale.")
 final class Upscale extends Subcommand {
-    @Mixin
-    Mixins.Upscaling upscaling;
-    @Option(names = {"-i", "--init-img"}, paramLabel = "IMAGE", required = true, description = "The image to enlarge.")
-    Path input;
-    @Option(names = {"-o", "--output"}, paramLabel = "FILE", defaultValue = "output.png", description = "Output file, .png or .jpg (default: ${DEFAULT-VALUE}).")
-    Path output;
-    @Mixin
-    Mixins.Threads threads;
-    @Option(names = "--offload-to-cpu", description = "Keep weights in RAM, move them to VRAM when needed.")
-    boolean offloadToCpu;
-    @Option(names = "--diffusion-conv-direct", description = "ggml_conv2d_direct in the upscaler.")
-    boolean convDirect;
-    @Mixin
-    Mixins.JsonOutput json;
+    @Mixin Mixins.Upscaling upscaling;
+    @Option(names = {"-i", "--init-img"}, paramLabel = "IMAGE", required = true, description = "The image to enlarge.") Path input;
+    @Option(names = {"-o", "--output"}, paramLabel = "FILE", defaultValue = "output.png",
+            description = "Output file, .png or .jpg (default: ${DEFAULT-VALUE}).") Path output;
+    @Mixin Mixins.Threads threads;
+    @Option(names = "--offload-to-cpu", description = "Keep weights in RAM, move them to VRAM when needed.") boolean offloadToCpu;
+    @Option(names = "--diffusion-conv-direct", description = "ggml_conv2d_direct in the upscaler.") boolean convDirect;
+    @Mixin Mixins.JsonOutput json;
 
     @Override
     public Integer call() {

@@ -190,6 +190,15 @@ class CommandsTest {
         assertTrue(r.lastErr().contains("'--sigmas': 'seven' is not a number"), r.err());
     }
 
+    /** picocli lets an option inside an @ArgGroup repeat (and drops the rest of its section): sdj does not. */
+    @Test
+    void generateWithAnOptionGivenTwiceExits2() {
+        Cli r = Cli.run("generate", "-m", sd1(), "-W", "64", "-H", "64", "-W", "128").expect(2);
+        assertTrue(r.lastErr().startsWith("sdj generate: option '--width' should be specified only once"), r.err());
+        Cli.run("generate", "-m", sd1(), "--fa", "--fa").expect(2);
+        Cli.run("generate", "-m", sd1(), "-t", "2", "--threads", "3").expect(2);
+    }
+
     @Test
     void generateWithOutOfRangeValueExits2() {
         Cli r = Cli.run("generate", "-m", sd1(), "-W", "63").expect(2);
