@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -163,7 +164,7 @@ final class Generate extends Subcommand {
     /** Every input file and directory is readable (exit code 3 names the first that is not). */
     private void checkInputs() {
         List<Path> files = new ArrayList<>(models.files());
-        files.addAll(java.util.Arrays.asList(adapters.controlNet, adapters.photoMakerModel, hires.upscaling.model,
+        files.addAll(Arrays.asList(adapters.controlNet, adapters.photoMakerModel, hires.upscaling.model,
                 adapters.pmIdEmbedPath));
         for (Path p : files) {
             Io.input(p, "model file");

@@ -20,6 +20,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
@@ -63,7 +64,7 @@ final class GenerateOptions {
 
         /** The files, in upstream's order, for the readability check. */
         List<Path> files() {
-            return java.util.Arrays.asList(model, diffusionModel, highNoiseDiffusionModel, clipL, clipG, clipVision, t5xxl,
+            return Arrays.asList(model, diffusionModel, highNoiseDiffusionModel, clipL, clipG, clipVision, t5xxl,
                     llm, llmVision, vae, taesd);
         }
 
