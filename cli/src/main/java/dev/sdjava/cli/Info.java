@@ -2,11 +2,9 @@ package dev.sdjava.cli;
 
 import dev.sdjava.ModelFile;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -15,7 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
+import java.util.function.Predicate;
 
 /**
  * {@code sdj info MODEL}: what a model file is, from its header alone (read in Java by
@@ -23,71 +21,44 @@ import java.util.concurrent.Callable;
  * parameters, size, the architecture its tensor names reveal, and what {@code generate} needs
  * beside it.
  */
-@Command(name = "info", mixinStandardHelpOptions = true, versionProvider = Sdj.Version.class, sortOptions = false, usageHelpAutoWidth = true,
-        description = "Describe a model file (GGUF, safetensors, .ckpt) from its header, without loading weights: "
+@Command(name = "info", description = "Describe a model file (GGUF, safetensors, .ckpt) from its header, without loading weights: "
                 + "format, tensor count, tensor types, parameters, detected architecture, and what 'sdj generate' "
                 + "needs beside it.")
-final class Info implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @ParentCommand
-    Sdj root;
-
-    @Parameters(paramLabel = "MODEL", description = "The model file.")
-    Path file;
-    @Option(names = "--tensors", description = "Also list every tensor (name, type, shape).")
-    boolean listTensors;
-    @Option(names = "--json", description = "Print one JSON object instead of text.")
-    boolean json;
+final class Info extends Subcommand {
+    @Parameters(paramLabel = "MODEL", description = "The model file.") Path file;
+    @Option(names = "--tensors", description = "Also list every tensor (name, type, shape).") boolean listTensors;
+    @Mixin Mixins.JsonOutput json;
 
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter out = out();
         Io.input(file, "model file");
         long t0 = System.nanoTime();
         ModelFile f = ModelFile.read(file);
         Detected d = detect(f);
         double readMs = (System.nanoTime() - t0) / 1e6;
         String types = typeHistogram(f);
-        if (json) {
-            Map<String, Object> o = new LinkedHashMap<>();
-            o.put("path", file.toString());
-            o.put("format", f.format().name().toLowerCase(Locale.ROOT));
-            if (f.version() > 0) {
-                o.put("gguf_version", f.version());
-            }
-            o.put("bytes", f.fileSize());
-            o.put("tensors", f.tensors().size());
-            o.put("parameters", f.parameterCount());
-            o.put("types", new LinkedHashMap<>(f.tensorTypeCounts()));
-            o.put("architecture", d.architecture);
-            o.put("kind", d.kind);
-            o.put("contains", d.contains);
-            o.put("needs", d.needs);
-            o.put("usage", d.usage);
-            o.put("metadata_keys", f.metadata().size());
-            o.put("read_ms", Math.round(readMs * 10) / 10.0);
-            if (listTensors) {
-                List<Object> ts = new ArrayList<>();
-                for (ModelFile.Tensor t : f.tensors()) {
-                    Map<String, Object> m = new LinkedHashMap<>();
-                    m.put("name", t.name());
-                    m.put("type", t.type());
-                    m.put("shape", t.shape());
-                    ts.add(m);
-                }
-                o.put("tensor_list", ts);
-            }
-            out.println(Json.write(o));
+        Map<String, Object> o = Json.object("path", file.toString(), "format", f.format().name().toLowerCase(Locale.ROOT));
+        if (f.version() > 0) {
+            o.put("gguf_version", f.version());
+        }
+        o.putAll(Json.object("bytes", f.fileSize(), "tensors", f.tensors().size(), "parameters", f.parameterCount(),
+                "types", new LinkedHashMap<>(f.tensorTypeCounts()), "architecture", d.architecture, "kind", d.kind,
+                "contains", d.contains, "needs", d.needs, "usage", d.usage, "metadata_keys", f.metadata().size(),
+                "read_ms", Math.round(readMs * 10) / 10.0));
+        if (listTensors) {
+            o.put("tensor_list", f.tensors().stream().<Object>map(t -> Json.object("name", t.name(), "type", t.type(),
+                    "shape", t.shape())).toList());
+        }
+        if (json.print(out, o)) {
             return 0;
         }
         out.println("file:          " + file);
         out.println("format:        " + f.format().name().toLowerCase(Locale.ROOT) + (f.version() > 0 ? " v" + f.version() : ""));
-        out.println("size:          " + bytes(f.fileSize()) + String.format(Locale.ROOT, " (%,d bytes)", f.fileSize()));
+        out.println("size:          " + Units.bytes(f.fileSize()) + String.format(Locale.ROOT, " (%,d bytes)", f.fileSize()));
         out.println("tensors:       " + (f.tensors().isEmpty() && f.format().name().startsWith("TORCH")
                 ? "(not listed: PyTorch pickles are not interpreted)" : f.tensors().size()));
-        out.println("parameters:    " + String.format(Locale.ROOT, "%,d", f.parameterCount()) + " (" + count(f.parameterCount()) + ")");
+        out.println("parameters:    " + String.format(Locale.ROOT, "%,d", f.parameterCount()) + " (" + Units.count(f.parameterCount()) + ")");
         out.println("types:         " + (types.isEmpty() ? "-" : types));
         out.println("architecture:  " + d.architecture);
         out.println("kind:          " + d.kind);
@@ -107,7 +78,7 @@ final class Info implements Callable<Integer> {
                 out.println("  " + t.name() + "  " + t.type() + "  " + t.shape());
             }
         }
-        root.term().note(String.format(Locale.ROOT, "header read in %.1f ms", readMs));
+        term().note(String.format(Locale.ROOT, "header read in %.1f ms", readMs));
         return 0;
     }
 
@@ -359,25 +330,15 @@ final class Info implements Callable<Integer> {
         }
 
         boolean any(String... parts) {
-            for (ModelFile.Tensor t : f.tensors()) {
-                for (String p : parts) {
-                    if (t.name().contains(p)) {
-                        return true;
-                    }
-                }
-            }
-            return false;
+            return exists(name -> List.of(parts).stream().anyMatch(name::contains));
         }
 
         boolean starts(String... prefixes) {
-            for (ModelFile.Tensor t : f.tensors()) {
-                for (String p : prefixes) {
-                    if (t.name().startsWith(p)) {
-                        return true;
-                    }
-                }
-            }
-            return false;
+            return exists(name -> List.of(prefixes).stream().anyMatch(name::startsWith));
+        }
+
+        private boolean exists(Predicate<String> name) {
+            return f.tensors().stream().anyMatch(t -> name.test(t.name()));
         }
 
         int count(String part) {
@@ -406,31 +367,5 @@ final class Info implements Callable<Integer> {
         long neEnd(String part, int i) {
             return ne(part, i);
         }
-    }
-
-    static String bytes(long b) {
-        if (b >= 1_000_000_000L) {
-            return String.format(Locale.ROOT, "%.2f GB", b / 1e9);
-        }
-        if (b >= 1_000_000L) {
-            return String.format(Locale.ROOT, "%.1f MB", b / 1e6);
-        }
-        if (b >= 1000) {
-            return String.format(Locale.ROOT, "%.1f kB", b / 1e3);
-        }
-        return b + " B";
-    }
-
-    static String count(long n) {
-        if (n >= 1_000_000_000L) {
-            return String.format(Locale.ROOT, "%.2f B", n / 1e9);
-        }
-        if (n >= 1_000_000L) {
-            return String.format(Locale.ROOT, "%.1f M", n / 1e6);
-        }
-        if (n >= 1000) {
-            return String.format(Locale.ROOT, "%.1f k", n / 1e3);
-        }
-        return Long.toString(n);
     }
 }

@@ -212,7 +212,6 @@ final class Io {
     }
 
     /** Writes through a temporary file in the target's directory and renames it, so no reader (or Ctrl-C) sees half a file. */
-    @SuppressWarnings("try") // the registration is only closed
     static void writeAtomically(Path file, Writer writer) {
         Path target = file.toAbsolutePath();
         Path dir = target.getParent();
@@ -221,7 +220,7 @@ final class Io {
             // Not createTempFile: its 0600 permissions would stick to the output; this one gets the umask's.
             Path tmp = dir.resolve("." + target.getFileName() + "." + ProcessHandle.current().pid() + "."
                     + TEMP.incrementAndGet() + ".tmp" + extension(target.toString()));
-            try (var cleanup = Interrupts.onInterrupt(() -> tmp.toFile().delete())) {
+            try (var _ = Interrupts.onInterrupt(() -> tmp.toFile().delete())) {
                 writer.write(tmp);
                 try {
                     Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

@@ -1,6 +1,7 @@
 package dev.sdjava.cli;
 
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -8,6 +9,15 @@ import java.util.Map;
 /** Writes the JSON of {@code --json}: maps, lists, strings, numbers, booleans and null, on one line. */
 final class Json {
     private Json() {
+    }
+
+    /** An object whose keys keep the order given: {@code object("path", p, "width", w)}. */
+    static Map<String, Object> object(Object... keysAndValues) {
+        Map<String, Object> o = new LinkedHashMap<>();
+        for (int i = 0; i + 1 < keysAndValues.length; i += 2) {
+            o.put((String) keysAndValues[i], keysAndValues[i + 1]);
+        }
+        return o;
     }
 
     static String write(Object value) {

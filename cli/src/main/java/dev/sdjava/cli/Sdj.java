@@ -6,7 +6,9 @@ import dev.sdjava.StableDiffusionException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 
@@ -15,6 +17,7 @@ import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.Callable;
@@ -40,12 +43,10 @@ public final class Sdj implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT,
-            description = "More detail on stderr: -v shows sd.cpp's log and stack traces, -vv also debug lines.")
-    boolean[] verbose = new boolean[0];
+            description = "More detail on stderr: -v shows sd.cpp's log and stack traces, -vv also debug lines.") boolean[] verbose = new boolean[0];
 
     @Option(names = {"-q", "--quiet"}, scope = ScopeType.INHERIT,
-            description = "No progress, notes or warnings on stderr (errors still show).")
-    boolean quiet;
+            description = "No progress, notes or warnings on stderr (errors still show).") boolean quiet;
 
     private boolean interactive;
     private Term term;
@@ -80,7 +81,8 @@ public final class Sdj implements Callable<Integer> {
         cl.setOut(out);
         cl.setErr(err);
         cl.setExecutionStrategy(parsed -> {
-            root.term = new Term(err, root.interactive, root.quiet);
+            rejectRepeatedOptions(parsed);
+            root.term = new Term(cl.getErr(), root.interactive, root.quiet);
             Logs.configure(root.verbosity(), root.quiet, root.term);
             return new CommandLine.RunLast().execute(parsed);
         });
@@ -109,11 +111,31 @@ public final class Sdj implements Callable<Integer> {
         System.exit(run(out, err, interactive, args));
     }
 
+    /**
+     * A single-value option given twice is a usage error, as picocli makes it everywhere but in
+     * an {@code @ArgGroup} (generate's help sections), where the second one would silently
+     * replace the whole section and drop the other options given in it.
+     */
+    private static void rejectRepeatedOptions(ParseResult parsed) {
+        for (ParseResult p = parsed; p != null; p = p.subcommand()) {
+            for (OptionSpec o : p.matchedOptions()) {
+                if (!o.isMultiValue() && o.originalStringValues().size() > 1) {
+                    throw new CommandLine.OverwrittenOptionException(p.commandSpec().commandLine(), o,
+                            "option '" + o.longestName() + "' should be specified only once");
+                }
+            }
+        }
+    }
+
     private static int usageError(CommandLine.ParameterException ex, String[] args) {
         CommandLine c = ex.getCommandLine();
         String hint = "";
         if (ex instanceof CommandLine.UnmatchedArgumentException u) {
-            List<String> s = u.getSuggestions();
+            // picocli ranks by shared letter pairs, in declaration order on ties: an option that
+            // extends what was typed (--step: --steps) goes first.
+            String typed = u.getUnmatched().isEmpty() ? "" : u.getUnmatched().getFirst();
+            List<String> s = u.getSuggestions().stream()
+                    .sorted(Comparator.comparing(o -> !o.startsWith(typed))).toList();
             if (!s.isEmpty()) {
                 hint = " (did you mean " + String.join(" or ", s.subList(0, Math.min(3, s.size()))) + "?)";
             }

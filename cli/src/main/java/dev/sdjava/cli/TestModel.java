@@ -5,10 +5,8 @@ import dev.sdjava.synthetic.Precision;
 import dev.sdjava.synthetic.SyntheticModel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
-import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -16,45 +14,28 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.Locale;
-import java.util.Map;
-import java.util.concurrent.Callable;
 
 /** {@code sdj test-model}: writes a synthetic model, the same generator the tests use. */
-@Command(name = "test-model", mixinStandardHelpOptions = true, versionProvider = Sdj.Version.class, sortOptions = false, usageHelpAutoWidth = true,
-        description = {"Write a synthetic model: a real architecture with deterministic random weights, the one the "
+@Command(name = "test-model", description = {"Write a synthetic model: a real architecture with deterministic random weights, the one the "
                 + "tests use. stable-diffusion.cpp loads and runs it like the real one; its pictures are noise.",
                 "Architectures: sd1 (2.1 GB in f16), sd1-tiny, sdxs, taesd, sd1-lora, sd1-controlnet, esrgan-x4; "
                         + "--list describes them."})
-final class TestModel implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @ParentCommand
-    Sdj root;
-
-    @Option(names = "--arch", paramLabel = "NAME", defaultValue = "sd1", converter = ArchConverter.class,
-            completionCandidates = ArchNames.class, description = "Architecture, one of ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
-    Architecture arch;
+final class TestModel extends Subcommand {
+    @Option(names = "--arch", paramLabel = "NAME", defaultValue = "sd1", converter = ArchConverter.class, completionCandidates = ArchNames.class,
+            description = "Architecture, one of ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).") Architecture arch;
     @Option(names = "--precision", paramLabel = "TYPE", defaultValue = "f16", converter = PrecisionConverter.class,
-            description = "Element type: f16, bf16 or f32 (default: ${DEFAULT-VALUE}).")
-    Precision precision;
-    @Option(names = "--seed", paramLabel = "N", defaultValue = "42", description = "Seed of the random weights (default: ${DEFAULT-VALUE}).")
-    long seed;
-    @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "Where to write it (default: its canonical name in the current directory).")
-    Path output;
-    @Option(names = {"-t", "--threads"}, paramLabel = "N", description = "Writer threads (default: all processors).")
-    Integer threads;
-    @Option(names = "--list", description = "List the architectures with their sizes and exit.")
-    boolean list;
-    @Option(names = "--json", description = "Print the result as one JSON object on stdout.")
-    boolean json;
+            description = "Element type: f16, bf16 or f32 (default: ${DEFAULT-VALUE}).") Precision precision;
+    @Option(names = "--seed", paramLabel = "N", defaultValue = "42", description = "Seed of the random weights (default: ${DEFAULT-VALUE}).") long seed;
+    @Option(names = {"-o", "--output"}, paramLabel = "FILE",
+            description = "Where to write it (default: its canonical name in the current directory).") Path output;
+    @Option(names = {"-t", "--threads"}, paramLabel = "N", description = "Writer threads (default: all processors).") Integer threads;
+    @Option(names = "--list", description = "List the architectures with their sizes and exit.") boolean list;
+    @Mixin Mixins.JsonOutput json;
 
     @Override
-    @SuppressWarnings("try") // the registration is only closed
     public Integer call() throws IOException {
-        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter out = out();
         if (list) {
             for (Architecture a : Architecture.values()) {
                 out.printf(Locale.ROOT, "%-15s %5d tensors %,15d parameters  %s%n", a.fileStem(), a.tensorCount(),
@@ -64,29 +45,20 @@ final class TestModel implements Callable<Integer> {
         }
         Path target = output != null ? output : Path.of(SyntheticModel.fileName(arch, precision, seed));
         long size = SyntheticModel.fileSize(arch, precision, seed);
-        root.term().note(String.format(Locale.ROOT, "writing %s (%s, %s, seed %d, %s) ...", target, arch.fileStem(),
-                precision.name().toLowerCase(Locale.ROOT), seed, Info.bytes(size)));
+        term().note(String.format(Locale.ROOT, "writing %s (%s, %s, seed %d, %s) ...", target, arch.fileStem(),
+                precision.name().toLowerCase(Locale.ROOT), seed, Units.bytes(size)));
         long t0 = System.nanoTime();
         int n = threads != null && threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
-        try (var cleanup = Interrupts.deleteTemporaries(target)) {
+        try (var _ = Interrupts.deleteTemporaries(target)) {
             SyntheticModel.write(arch, precision, seed, target, n);
         }
-        double s = Generate.seconds(t0);
-        if (json) {
-            Map<String, Object> o = new LinkedHashMap<>();
-            o.put("path", target.toString());
-            o.put("arch", arch.fileStem());
-            o.put("precision", precision.name().toLowerCase(Locale.ROOT));
-            o.put("seed", seed);
-            o.put("bytes", Files.size(target));
-            o.put("tensors", arch.tensorCount());
-            o.put("parameters", arch.parameterCount());
-            o.put("seconds", Generate.round(s));
-            out.println(Json.write(o));
-        } else {
-            out.println(target + "  " + arch.fileStem() + "  " + Info.bytes(Files.size(target)));
+        double s = Units.secondsSince(t0);
+        if (!json.print(out, Json.object("path", target.toString(), "arch", arch.fileStem(),
+                "precision", precision.name().toLowerCase(Locale.ROOT), "seed", seed, "bytes", Files.size(target),
+                "tensors", arch.tensorCount(), "parameters", arch.parameterCount(), "seconds", Units.rounded(s)))) {
+            out.println(target + "  " + arch.fileStem() + "  " + Units.bytes(Files.size(target)));
         }
-        root.term().note(String.format(Locale.ROOT, "written in %.1f s; the weights are random: pictures made with it are noise", s));
+        term().note(String.format(Locale.ROOT, "written in %.1f s; the weights are random: pictures made with it are noise", s));
         return 0;
     }
 

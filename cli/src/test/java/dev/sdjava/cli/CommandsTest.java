@@ -1,10 +1,8 @@
 package dev.sdjava.cli;
 
 import dev.sdjava.Fixtures;
-import dev.sdjava.LoraApplyMode;
-import dev.sdjava.Prediction;
+import dev.sdjava.HiresUpscaler;
 import dev.sdjava.PreviewMode;
-import dev.sdjava.RngType;
 import dev.sdjava.SamplingMethod;
 import dev.sdjava.Scheduler;
 import dev.sdjava.SdImage;
@@ -17,7 +15,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -72,14 +73,49 @@ class CommandsTest {
         }
     }
 
+    /** Each enum option lists sd.cpp's names of its values in --help, and takes each of them back. */
     @Test
-    void namesListedInHelpAreSdCppsOwn() {
-        assertEquals(Names.names(SamplingMethod.values(), SamplingMethod::sdName), Names.SAMPLERS);
-        assertEquals(Names.names(Scheduler.values(), Scheduler::sdName), Names.SCHEDULERS);
-        assertEquals(Names.names(RngType.values(), RngType::sdName), Names.RNGS);
-        assertEquals(Names.names(Prediction.values(), Prediction::sdName), Names.PREDICTIONS);
-        assertEquals(Names.names(LoraApplyMode.values(), LoraApplyMode::sdName), Names.LORA_MODES);
-        assertEquals(Names.names(PreviewMode.values(), PreviewMode::sdName), Names.PREVIEWS);
+    void enumOptionsListAndTakeSdCppsNames() {
+        String help = Cli.run("generate", "--help").expect(0).out().replaceAll("\\s", "");
+        for (SdNames<?> names : List.of(new SdNames.Samplers(), new SdNames.Schedulers(), new SdNames.Rngs(),
+                new SdNames.Predictions(), new SdNames.LoraModes(), new SdNames.Previews(), new SdNames.WeightTypes(),
+                new SdNames.HiresUpscalers())) {
+            List<String> listed = roundTrip(names);
+            assertTrue(help.contains(String.join(",", listed).replaceAll("\\s", "")), "generate --help lacks " + listed);
+        }
+        assertEquals(SamplingMethod.values().length, roundTrip(new SdNames.Samplers()).size());
+        assertEquals(Scheduler.values().length, roundTrip(new SdNames.Schedulers()).size());
+        assertEquals(PreviewMode.values().length, roundTrip(new SdNames.Previews()).size());
+        assertEquals(HiresUpscaler.values().length - 2, roundTrip(new SdNames.HiresUpscalers()).size(), "all but MODEL and NONE");
+    }
+
+    /** The names {@code names} lists, each converted to its value and back to the same name. */
+    private static <E extends Enum<E>> List<String> roundTrip(SdNames<E> names) {
+        List<String> listed = new ArrayList<>();
+        for (String n : names) {
+            assertEquals(n, names.sdName(names.convert(n)));
+            listed.add(n);
+        }
+        assertFalse(listed.isEmpty(), names.getClass().getSimpleName());
+        return listed;
+    }
+
+    /**
+     * {@code --help} must work where the native library cannot load: a child JVM whose library
+     * path points nowhere. Needs the API's enums to name their values without native code.
+     */
+    @Test
+    void helpNeedsNoNativeLibrary() throws Exception {
+        List<String> cmd = List.of(ProcessHandle.current().info().command().orElse("java"), "--enable-native-access=ALL-UNNAMED",
+                "-Dsdjava.library.path=" + tmp.resolve("no-such-library"), "-cp",
+                System.getProperty("java.class.path"), "dev.sdjava.cli.Sdj", "generate", "--help");
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(tmp.resolve("help.txt").toFile());
+        pb.environment().remove("SDJAVA_LIBRARY_PATH");
+        Process p = pb.start();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "sdj generate --help did not end");
+        String help = Files.readString(tmp.resolve("help.txt"));
+        assertEquals(0, p.exitValue(), help);
+        assertTrue(help.contains("euler_a") && help.contains("karras") && help.contains("q8_0"), help);
     }
 
     // ---- system-info ----
@@ -141,6 +177,23 @@ class CommandsTest {
     void generateWithUnknownSamplerExits2NamingTheKnownOnes() {
         Cli r = Cli.run("generate", "-m", sd1(), "--sampling-method", "euler_x").expect(2);
         assertTrue(r.lastErr().contains("--sampling-method") && r.lastErr().contains("euler_a"), r.err());
+    }
+
+    @Test
+    void generateWithABadSizeOrListExits2NamingTheOption() {
+        Cli r = Cli.run("generate", "-m", sd1(), "--vae-tiling", "--vae-tile-size", "32xz").expect(2);
+        assertTrue(r.lastErr().startsWith("sdj generate: Invalid value for option '--vae-tile-size': must be N or XxY, got 32xz"), r.err());
+        r = Cli.run("generate", "-m", sd1(), "--sigmas", "14.6,seven").expect(2);
+        assertTrue(r.lastErr().contains("'--sigmas': 'seven' is not a number"), r.err());
+    }
+
+    /** picocli lets an option inside an @ArgGroup repeat (and drops the rest of its section): sdj does not. */
+    @Test
+    void generateWithAnOptionGivenTwiceExits2() {
+        Cli r = Cli.run("generate", "-m", sd1(), "-W", "64", "-H", "64", "-W", "128").expect(2);
+        assertTrue(r.lastErr().startsWith("sdj generate: option '--width' should be specified only once"), r.err());
+        Cli.run("generate", "-m", sd1(), "--fa", "--fa").expect(2);
+        Cli.run("generate", "-m", sd1(), "-t", "2", "--threads", "3").expect(2);
     }
 
     @Test
@@ -315,7 +368,8 @@ class CommandsTest {
     void upscaleErrors() throws Exception {
         Path in = tmp.resolve("in.png");
         new SdImage(8, 8, 3, new byte[8 * 8 * 3]).writePng(in);
-        Cli.run("upscale", "-i", in.toString()).expect(2);
+        Cli r0 = Cli.run("upscale", "-i", in.toString()).expect(2);
+        assertTrue(r0.lastErr().startsWith("sdj upscale: Missing required option: '--upscale-model=FILE'"), r0.err());
         Cli.run("upscale", "--upscale-model", Fixtures.model(Architecture.ESRGAN).toString(), "-i", tmp.resolve("no.png").toString()).expect(3);
         Cli r = Cli.run("upscale", "--upscale-model", Fixtures.model(Architecture.TAESD).toString(), "-i", in.toString(),
                 "-o", tmp.resolve("x.png").toString(), "-t", "2").expect(4);

@@ -3,6 +3,7 @@ package dev.sdjava.cli;
 import dev.sdjava.Lora;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine.TypeConversionException;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -11,6 +12,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -125,6 +127,41 @@ class PartsTest {
         new Progress(term, "sampling", "steps", 2, 1).onProgress(1, 2, 1);
         term.note("note");
         assertEquals("", s.toString());
+    }
+
+    @Test
+    void sizesAndNumberListsAreConvertedAsUpstreamWritesThem() {
+        assertEquals(new Values.Pair(32, 48), new Values.Pair.Ints().convert("32x48"));
+        assertEquals(new Values.Pair(64, 64), new Values.Pair.Ints().convert("64"));
+        assertEquals(new Values.Pair(0.25f, 0.5f), new Values.Pair.Floats().convert("0.25x0.5"));
+        for (String bad : new String[] {"", "x", "1.5x2", "8x8x8", "axb"}) {
+            TypeConversionException e = assertThrows(TypeConversionException.class, () -> new Values.Pair.Ints().convert(bad), bad);
+            assertEquals("must be N or XxY, got " + bad, e.getMessage());
+        }
+        assertArrayEquals(new int[] {7, 8, 9}, new Values.Numbers.Ints().convert("[7,8,9]").ints());
+        assertArrayEquals(new int[0], new Values.Numbers.Ints().convert("[]").ints());
+        assertArrayEquals(new float[] {14.61f, 7.8f, 0f}, new Values.Numbers.Floats().convert(" 14.61, 7.8,0.0").floats());
+        assertEquals("'x' is not a number", assertThrows(TypeConversionException.class,
+                () -> new Values.Numbers.Floats().convert("1,x")).getMessage());
+        assertEquals("'7.5' is not an integer", assertThrows(TypeConversionException.class,
+                () -> new Values.Numbers.Ints().convert("7.5")).getMessage());
+        assertThrows(TypeConversionException.class, () -> new Values.Numbers.Floats().convert(""));
+    }
+
+    @Test
+    void jsonObjectsKeepTheirOrder() {
+        assertEquals("{\"z\":1,\"a\":[\"x\"],\"m\":{\"k\":null}}",
+                Json.write(Json.object("z", 1, "a", List.of("x"), "m", Json.object("k", null))));
+    }
+
+    @Test
+    void unitsAsSdjPrintsThem() {
+        assertEquals("812 B", Units.bytes(812));
+        assertEquals("4.5 MB", Units.bytes(4_500_000));
+        assertEquals("2.13 GB", Units.bytes(2_132_470_614L));
+        assertEquals("950", Units.count(950));
+        assertEquals("1.07 B", Units.count(1_066_235_307L));
+        assertEquals(1.235, Units.rounded(1.23456));
     }
 
     @Test
