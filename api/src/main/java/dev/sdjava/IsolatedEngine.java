@@ -2,6 +2,7 @@ package dev.sdjava;
 
 import dev.sdjava.internal.isolation.IsolatedWorker;
 import dev.sdjava.internal.isolation.WorkerWire;
+import dev.sdjava.internal.natives.Callbacks;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
@@ -348,12 +349,12 @@ final class IsolatedEngine implements Engine {
                     }
                     case WorkerWire.RE_OK -> {
                         T result = receive.run();
-                        rethrow(listenerFailure);
+                        Callbacks.Call.rethrow(listenerFailure);
                         return result;
                     }
                     case WorkerWire.RE_ERROR -> {
                         RuntimeException e = WorkerWire.readFailure(in);
-                        rethrow(listenerFailure);
+                        Callbacks.Call.rethrow(listenerFailure);
                         throw e;
                     }
                     default -> throw new IOException("unexpected reply code " + code);
@@ -401,15 +402,4 @@ final class IsolatedEngine implements Engine {
         }
     }
 
-    private static void rethrow(Throwable t) {
-        if (t instanceof RuntimeException r) {
-            throw r;
-        }
-        if (t instanceof Error e) {
-            throw e;
-        }
-        if (t != null) {
-            throw new RuntimeException("listener failed: " + t, t);
-        }
-    }
 }

@@ -126,7 +126,11 @@ public final class Callbacks {
 
         /** Rethrows what a listener threw during the call, if anything. */
         public void rethrowListenerFailure() {
-            Throwable t = listenerFailure;
+            rethrow(listenerFailure);
+        }
+
+        /** Throws {@code t} unchanged if unchecked, wrapped if checked; does nothing for null. */
+        public static void rethrow(Throwable t) {
             if (t instanceof RuntimeException r) {
                 throw r;
             }
