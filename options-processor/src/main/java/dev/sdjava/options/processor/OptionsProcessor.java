@@ -245,7 +245,7 @@ public final class OptionsProcessor extends AbstractProcessor {
             }
             for (Component c : components) {
                 out.println();
-                javadoc(out, c.doc, "@param v the value", "@return this builder");
+                javadoc(out, qualified(c.doc, r), "@param v the value", "@return this builder");
                 out.println("    public " + builder + " " + c.name + "(" + c.param + " v) {");
                 if (c.has("NotNull") && c.kind != Kind.LIST && c.kind != Kind.MAP) {
                     out.println("        Checks.notNull(\"" + c.name + "\", v);");
@@ -339,6 +339,15 @@ public final class OptionsProcessor extends AbstractProcessor {
             case "float" -> Float.isInfinite((float) d) ? (d > 0 ? "Float.POSITIVE_INFINITY" : "Float.NEGATIVE_INFINITY") : (float) d + "f";
             default -> Double.isInfinite(d) ? (d > 0 ? "Double.POSITIVE_INFINITY" : "Double.NEGATIVE_INFINITY") : String.valueOf(d);
         };
+    }
+
+    /**
+     * A record's {@code @param} text made valid in the generated builder base: references relative
+     * to the record ({@code {@value #MAX}}, {@code {@link Builder#x}}) name the record.
+     */
+    static String qualified(String doc, String record) {
+        return doc.replaceAll("\\{@(value|link|linkplain)\\s+#", "{@$1 " + record + "#")
+                .replaceAll("\\{@(link|linkplain)\\s+Builder#", "{@$1 " + record + ".Builder#");
     }
 
     private static void javadoc(PrintWriter out, String text, String... tags) {

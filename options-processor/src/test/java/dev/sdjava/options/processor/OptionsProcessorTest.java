@@ -299,4 +299,10 @@ class OptionsProcessorTest {
         assertTrue(errors.contains("@Range applies to int, long, float, double"), errors);
         assertTrue(errors.contains("component undocumented has no @param line"), errors);
     }
+
+    @Test
+    void recordRelativeReferencesInParamDocsNameTheRecordInTheBuilderBase() {
+        assertEquals("at most {@value Req#MAX} chars; set with {@link Req.Builder#preview}, see {@link Other#x}",
+                OptionsProcessor.qualified("at most {@value #MAX} chars; set with {@link Builder#preview}, see {@link Other#x}", "Req"));
+    }
 }
