@@ -3,7 +3,7 @@
 #
 #   native/cached-build.sh <backend> [-DOPTION=VALUE ...]      e.g. native/cached-build.sh vulkan -DSDJ_NATIVE_CPU=OFF
 #
-# The result (bin/, include/, sdjava-native.properties) is kept in
+# The result (bin/, include/, enum-names/, sdjava-native.properties) is kept in
 #   ${SDJ_NATIVE_CACHE:-~/.cache/sdjava/native}/<backend>-<key>/
 # where <key> hashes everything that decides the binary: native/sdcpp.pin, CMakeLists.txt, the
 # native/*.cmake files and vulkan-headers.sh, the backend and options, the compiler, CMake and glslc versions,
@@ -38,7 +38,7 @@ if [ ! -f "$out/CMakeCache.txt" ] && ls "$entry"/bin/libstable-diffusion.* >/dev
   echo "cached-build: $backend from cache $entry"
   rm -rf "$out"
   mkdir -p "$out"
-  cp -a "$entry/bin" "$entry/include" "$entry/sdjava-native.properties" "$out/"
+  cp -a "$entry/bin" "$entry/include" "$entry/enum-names" "$entry/sdjava-native.properties" "$out/"
   exit 0
 fi
 
@@ -49,7 +49,7 @@ cmake --build "$out"
 echo "cached-build: $backend built in $(( $(date +%s) - start )) s"
 mkdir -p "$cache_root"
 tmp=$(mktemp -d "$cache_root/.tmp-XXXXXX")
-cp -a "$out/bin" "$out/include" "$out/sdjava-native.properties" "$tmp/"
+cp -a "$out/bin" "$out/include" "$out/enum-names" "$out/sdjava-native.properties" "$tmp/"
 rm -rf "$entry"
 mv "$tmp" "$entry"
 echo "cached-build: stored in $entry"

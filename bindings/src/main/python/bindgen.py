@@ -18,6 +18,9 @@ Outputs beside the Java sources (not part of jextract's shape, so never under --
   <probe-dir>/layout_probe.c  prints sizeof/alignof/offsetof of every struct
   <probe-dir>/structs.txt     the Java class name of every struct, one a line
   --dump-includes FILE        jextract's include filters for the same declarations
+With --enum-names DIR (with or without --probe-only) also the API's public enums, package
+dev.sdjava under --output, from the header's enums and sd.cpp's names for them in DIR
+(publicenums.py).
 """
 import argparse
 import json
@@ -27,6 +30,9 @@ import shutil
 import subprocess
 import sys
 from dataclasses import dataclass, field
+
+sys.dont_write_bytecode = True      # the import below must not write __pycache__ into src/
+import publicenums                  # noqa: E402 (the API's enums, beside this file)
 
 
 class BindgenError(Exception):
@@ -749,6 +755,7 @@ class Generator:
         self.m, self.H, self.header = model, H, header
         self.header_parts, self.files, self.structs, self.holders, self.functions = [], {}, [], set(), set()
         self.includes = {k: set() for k in ('constant', 'function', 'struct', 'typedef')}
+        self.enums = {}             # C tag -> [(constant, value)], for publicenums.py
 
     def run(self):
         for n in self.m.decls:
@@ -771,6 +778,7 @@ class Generator:
 
     def enum(self, n):
         ename, value = n.get('name') or '<anonymous>', -1
+        consts = self.enums.setdefault(ename, []) if n.get('name') else []
         for c in n.get('inner', []):
             if c['kind'] != 'EnumConstantDecl':
                 unsupported(c, f"{c['kind']} in enum {ename}")
@@ -782,6 +790,7 @@ class Generator:
             if c.get('inner') and not (init and 'value' in init[0]):
                 unsupported(c, f"enum constant {c['name']} without a constant value in the AST")
             value = int(init[0]['value']) if init else value + 1     # no initialiser: previous + 1
+            consts.append((c['name'], value))
             self.header_parts.append(fill(CONSTANT, name=jname(c['name']), value=value,
                                           doc=doc(f"enum {ename}.{c['name']} = {value}")))
             self.includes['constant'].add(c['name'])
@@ -932,6 +941,9 @@ def main(argv=None):
     ap.add_argument('--dump-includes', metavar='FILE', help='also write jextract include filters there')
     ap.add_argument('--probe-only', action='store_true',
                     help='write only the probe files, no Java (for builds where jextract writes the Java)')
+    ap.add_argument('--enum-names', metavar='DIR',
+                    help="also write the API's enums (publicenums.py), with sd.cpp's names from "
+                         "DIR/stable-diffusion.cpp and DIR/ggml.c")
     ap.add_argument('--clang', default=os.environ.get('CLANG', 'clang'))
     ap.add_argument('--clang-arg', action='append', default=[], help='extra clang argument (-I..., -D...)')
     a = ap.parse_args(argv)
@@ -941,7 +953,8 @@ def main(argv=None):
         check_target(a.clang, a.clang_arg)
         gen = Generator(Model(clang_ast(a.clang, a.header, a.clang_arg), a.header), a.header_class_name, a.header)
         gen.run()
-    except BindgenError as e:
+        enums = publicenums.generate(gen.enums, a.enum_names) if a.enum_names else {}
+    except (BindgenError, publicenums.EnumError) as e:
         print(f"bindgen.py: error: {e}", file=sys.stderr)
         return 1
     if not a.probe_only:
@@ -950,6 +963,14 @@ def main(argv=None):
         for cls, body in gen.files.items():
             write(os.path.join(pkg_dir, cls + '.java'),
                   fill(JAVA_PREAMBLE, origin=os.path.basename(a.header), pkg=a.package) + body)
+    if enums:
+        enum_dir = os.path.join(a.output, *publicenums.PACKAGE.split('.'))
+        os.makedirs(enum_dir, exist_ok=True)
+        for old in os.listdir(enum_dir):            # only the files, not the bindings' package below
+            if old.endswith('.java'):
+                os.remove(os.path.join(enum_dir, old))
+        for cls, body in enums.items():
+            write(os.path.join(enum_dir, cls + '.java'), body)
     probe_dir = a.probe_dir or os.path.join(os.path.dirname(os.path.abspath(a.output)), 'sdcpp-probe')
     write(os.path.join(probe_dir, 'layout_probe.c'), gen.probe())
     write(os.path.join(probe_dir, 'structs.txt'), ''.join(cls + '\n' for cls, _, _ in gen.structs))

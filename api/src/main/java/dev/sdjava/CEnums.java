@@ -6,9 +6,10 @@ import java.util.function.ToIntFunction;
 import java.util.stream.Collectors;
 
 /**
- * Lookups shared by the Java enums that stand for C enums of stable-diffusion.h. Each enum keeps
- * its C value and sd.cpp's name as literals, so that reading or parsing one never loads the
- * native library; CEnumsTest checks both against the library.
+ * Lookups shared by the Java enums that stand for C enums of stable-diffusion.h. The enums are
+ * generated at build time (bindgen.py, publicenums.py) with each constant's C value and sd.cpp's
+ * name as literals, so that reading or parsing one never loads the native library; CEnumsTest
+ * checks both against the library. Their C values, for any enum: {@code CValues.of}, generated too.
  */
 final class CEnums {
     private CEnums() {
@@ -26,22 +27,6 @@ final class CEnums {
         }
         throw new IllegalArgumentException("unknown " + type.getSimpleName() + " '" + name + "'; known: "
                 + Arrays.stream(values).map(sdName).collect(Collectors.joining(", ")));
-    }
-
-    /** The C value of any of the enums. */
-    static int value(Enum<?> e) {
-        return switch (e) {
-            case SamplingMethod m -> m.value();
-            case Scheduler s -> s.value();
-            case RngType r -> r.value();
-            case Prediction p -> p.value();
-            case PreviewMode p -> p.value();
-            case LoraApplyMode l -> l.value();
-            case HiresUpscaler h -> h.value();
-            case WeightType w -> w.value();
-            case CacheMode c -> c.value();
-            default -> throw new IllegalArgumentException(e.getDeclaringClass() + " is no C enum");
-        };
     }
 
     /** The constant whose C value is {@code value}. */

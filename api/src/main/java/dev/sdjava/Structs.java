@@ -53,7 +53,7 @@ final class Structs {
         return switch (v) {
             case Path p -> Native.cPath(arena, p, what);
             case String s -> Native.cString(arena, s, what);
-            case Enum<?> e -> CEnums.value(e);
+            case Enum<?> e -> CValues.of(e);
             default -> v; // Integer, Long, Float, Boolean: the field's own Java type
         };
     }
