@@ -42,6 +42,14 @@ public record GeneratedImage(SdImage image, long seed, int index, GenerationRequ
     }
 
     /**
+     * The image encoded as PNG with {@link #parameters()} in a {@code tEXt} chunk named
+     * {@code parameters}, the same bytes {@link #writePng} writes.
+     */
+    public byte[] toPng() {
+        return Png.encode(image, parameters);
+    }
+
+    /**
      * Writes a PNG with {@link #parameters()} in a {@code tEXt} chunk named {@code parameters},
      * as upstream's CLI does, so tools that read generation parameters find them.
      */

@@ -180,6 +180,33 @@ public final class SdImage {
         return fromBufferedImage(img, channels);
     }
 
+    /**
+     * Decodes an encoded image (PNG, JPEG, BMP or GIF, e.g. the bytes of an upload or of base64
+     * data) with {@code channels} bytes per pixel (1, 3 or 4).
+     *
+     * @throws IllegalArgumentException if {@code encoded} is null or not an image Java can decode
+     */
+    public static SdImage read(byte[] encoded, int channels) {
+        if (encoded == null) {
+            throw new IllegalArgumentException("encoded image must not be null");
+        }
+        BufferedImage img;
+        try {
+            img = ImageIO.read(new java.io.ByteArrayInputStream(encoded));
+        } catch (IOException e) {
+            throw new IllegalArgumentException("not an image Java can decode (PNG, JPEG, BMP, GIF): " + e.getMessage(), e);
+        }
+        if (img == null) {
+            throw new IllegalArgumentException("not an image Java can decode (PNG, JPEG, BMP, GIF): " + encoded.length + " bytes");
+        }
+        return fromBufferedImage(img, channels);
+    }
+
+    /** This image encoded as PNG, without metadata. */
+    public byte[] toPng() {
+        return Png.encode(this, null);
+    }
+
     /** Writes a PNG without metadata. */
     public void writePng(Path file) {
         Png.write(this, file, null);

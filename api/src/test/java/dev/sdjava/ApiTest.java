@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -158,6 +159,21 @@ class ApiTest {
         assertTrue(params.startsWith("a red fox\nNegative prompt: dark\nSteps: 2, CFG scale: 7.000000, "), params);
         assertTrue(params.contains("Seed: 7, Size: 64x64, "), params);
         assertEquals(img.image(), SdImage.read(png));
+    }
+
+    @Test
+    void pngBytesAreTheFileAndDecodeToThePixels() throws Exception {
+        GeneratedImage img = Fixtures.sharedSd1().generate(Fixtures.small("a red fox").build()).getFirst();
+        byte[] png = img.toPng();
+        Path file = tmp.resolve("bytes.png");
+        img.writePng(file);
+        assertArrayEquals(Files.readAllBytes(file), png);
+        assertEquals(img.image(), SdImage.read(png, 3));
+        assertEquals(img.image(), SdImage.read(img.image().toPng(), 3));
+        Files.write(file, img.image().toPng());
+        assertNull(SdImage.readParameters(file));
+        var e = assertThrows(IllegalArgumentException.class, () -> SdImage.read(new byte[] {1, 2, 3}, 3));
+        assertTrue(e.getMessage().startsWith("not an image Java can decode"), e.getMessage());
     }
 
     @Test

@@ -3,7 +3,9 @@ package dev.sdjava.internal.files;
 import dev.sdjava.SdImage;
 import dev.sdjava.internal.natives.Native;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,8 +35,27 @@ public final class Png {
 
     /** Writes {@code image} to {@code file} as PNG, with {@code parameters} as text when not null. */
     public static void write(SdImage image, Path file, String parameters) {
+        try (OutputStream out = Files.newOutputStream(file)) {
+            write(image, out, parameters);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not write PNG " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** {@code image} encoded as PNG, with {@code parameters} as text when not null. */
+    public static byte[] encode(SdImage image, String parameters) {
+        var bytes = new ByteArrayOutputStream();
+        try {
+            write(image, bytes, parameters);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not encode PNG: " + e.getMessage(), e); // not for a byte array
+        }
+        return bytes.toByteArray();
+    }
+
+    private static void write(SdImage image, OutputStream stream, String parameters) throws IOException {
         ImageWriter writer = ImageIO.getImageWritersByFormatName("png").next();
-        try (ImageOutputStream out = ImageIO.createImageOutputStream(Files.newOutputStream(file))) {
+        try (ImageOutputStream out = ImageIO.createImageOutputStream(stream)) {
             var buffered = image.toBufferedImage();
             IIOMetadata meta = writer.getDefaultImageMetadata(ImageTypeSpecifier.createFromRenderedImage(buffered), null);
             if (parameters != null) {
@@ -49,8 +70,6 @@ public final class Png {
             }
             writer.setOutput(out);
             writer.write(new IIOImage(buffered, null, meta));
-        } catch (IOException e) {
-            throw new UncheckedIOException("could not write PNG " + file + ": " + e.getMessage(), e);
         } finally {
             writer.dispose();
         }
