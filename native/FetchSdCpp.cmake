@@ -1,7 +1,7 @@
 # Fetches the pinned stable-diffusion.cpp tree from the PyPI sdist of
 # stable-diffusion-cpp-python (pip download), checks its sha256 and unpacks it.
 # In:  SDCPP_PYPI_VERSION, SDCPP_PYPI_SHA256 (from native/sdcpp.pin)
-# Out: SD_CPP_SOURCE_DIR (the vendored upstream tree)
+# Out: SD_CPP_SOURCE_DIR (the vendored upstream tree, with native/patches/ applied)
 #
 # The verified sdist is kept in a content-addressed download cache
 # (~/.cache/sdjava/sdist by default) so a second build needs no network;
@@ -41,8 +41,18 @@ if(NOT _got STREQUAL SDCPP_PYPI_SHA256)
   message(FATAL_ERROR "sdjava: cached ${_tarball} does not match the pinned sha256; delete it and rebuild.")
 endif()
 
-if(NOT EXISTS "${_unpacked}/vendor/stable-diffusion.cpp/include/stable-diffusion.h")
+# The tree is unpacked afresh whenever the patch set changed (or it is missing), then patched
+# (native/Patches.cmake); the stamp says which patch set it holds.
+set(_tree "${_unpacked}/vendor/stable-diffusion.cpp")
+set(_stamp "${CMAKE_BINARY_DIR}/sdcpp-src/sdjava-patches.sha256")
+include("${CMAKE_CURRENT_LIST_DIR}/Patches.cmake")
+set(_have "")
+if(EXISTS "${_stamp}")
+  file(STRINGS "${_stamp}" _have LIMIT_COUNT 1)
+endif()
+if(NOT EXISTS "${_tree}/include/stable-diffusion.h" OR NOT _have STREQUAL SDJ_PATCHES_KEY)
   file(REMOVE_RECURSE "${CMAKE_BINARY_DIR}/sdcpp-src")
   file(ARCHIVE_EXTRACT INPUT "${_tarball}" DESTINATION "${CMAKE_BINARY_DIR}/sdcpp-src")
+  sdj_patch_pinned_tree("${_tree}" "${_stamp}")
 endif()
-set(SD_CPP_SOURCE_DIR "${_unpacked}/vendor/stable-diffusion.cpp")
+set(SD_CPP_SOURCE_DIR "${_tree}")

@@ -6,7 +6,7 @@
 # The result (bin/, include/, enum-names/, sdjava-native.properties) is kept in
 #   ${SDJ_NATIVE_CACHE:-~/.cache/sdjava/native}/<backend>-<key>/
 # where <key> hashes everything that decides the binary: native/sdcpp.pin, CMakeLists.txt, the
-# native/*.cmake files and vulkan-headers.sh, the backend and options, the compiler, CMake and glslc versions,
+# native/*.cmake files, vulkan-headers.sh and the patches (native/patches/*.patch), the backend and options, the compiler, CMake and glslc versions,
 # and, for SDJ_NATIVE_CPU=ON builds (-march=native), this CPU's feature flags. A key that is not
 # in the cache (a fresh machine, a new pin or option) runs the ordinary CMake build and stores
 # it. CI (a clean clone) uses this for the slow Vulkan variant.
@@ -23,7 +23,7 @@ for o in "${opts[@]}"; do
   case "$o" in -DSDJ_NATIVE_CPU=*) native_cpu="${o#-DSDJ_NATIVE_CPU=}" ;; esac
 done
 key=$( {
-  cat native/sdcpp.pin CMakeLists.txt native/*.cmake native/vulkan-headers.sh
+  cat native/sdcpp.pin CMakeLists.txt native/*.cmake native/vulkan-headers.sh native/patches/*.patch
   printf '%s\n' "${opts[@]}"
   c++ --version 2>/dev/null | head -1
   cmake --version | head -1

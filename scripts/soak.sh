@@ -2,7 +2,8 @@
 # Soak test (issue 7): 200 generations (64x64, 1 step) on one context with the synthetic SD1
 # model, sampling RSS and Java heap every 10 generations; exits 1 if RSS grows by 50 MiB or more
 # after the warm-up. Figures are in docs/RELIABILITY.md.
-# Usage: scripts/soak.sh [generations=200] [warmup=20] [threads=2]   (after `mvn -DskipTests install`)
+# Usage: scripts/soak.sh [generations=200] [warmup=20] [threads=2] [cancel]   (after `mvn -DskipTests install`)
+# With "cancel": 200 cancel/generate cycles instead (issue 12); also fails on an hs_err file.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -z "${JAVA_HOME:-}" ] || ! "$JAVA_HOME/bin/java" -version 2>&1 | grep -qE 'version "(2[2-9]|[3-9][0-9])'; then
@@ -22,4 +23,6 @@ public class Model {
 }
 J
 MODEL=$("$JAVA" -cp "$CP" "$tmp/Model.java")
-"$JAVA" --enable-native-access=ALL-UNNAMED -Xmx1g -cp "$CP" scripts/Soak.java "$MODEL" "${1:-200}" "${2:-20}" "${3:-2}"
+cd "$tmp"
+"$JAVA" --enable-native-access=ALL-UNNAMED -Xmx1g -cp "$OLDPWD/${CP//:/:$OLDPWD/}" "$OLDPWD/scripts/Soak.java" "$MODEL" "${1:-200}" "${2:-20}" "${3:-2}" ${4:-}
+if ls "$tmp"/hs_err_pid* >/dev/null 2>&1; then echo "FAIL: JVM crash report" >&2; exit 1; fi

@@ -5,12 +5,17 @@ import java.util.List;
 /**
  * Where a {@link StableDiffusion} context runs: {@link InProcessEngine} (sd.cpp in this JVM) or
  * {@link IsolatedEngine} (sd.cpp in a supervised child JVM). The owning StableDiffusion
- * serialises every call except {@link #abort()}, checks arguments and handles cancellation; an
- * engine only runs the call.
+ * serialises every call, checks arguments and decides what a cancelled call returns; an engine
+ * runs the call and passes the {@link Cancellation}'s requests on to sd.cpp while it runs.
  */
 interface Engine extends AutoCloseable {
-    /** Runs one request (already validated) and returns its images. */
-    List<GeneratedImage> generate(GenerationRequest request);
+    /**
+     * Runs one request (already validated) and returns its images: all of them, or with
+     * {@link Cancellation.Mode#NEW_LATENTS} the finished ones. From the start to the return it
+     * attaches itself to {@code cancel}, so that a request there stops sd.cpp. A cancelled call may
+     * throw or return; the caller checks {@code cancel} afterwards.
+     */
+    List<GeneratedImage> generate(GenerationRequest request, Cancellation cancel);
 
     /** The sampler sd.cpp uses for this model when a request sets none. */
     SamplingMethod defaultSamplingMethod();
@@ -20,13 +25,6 @@ interface Engine extends AutoCloseable {
 
     /** Whether the loaded models can make images. */
     boolean supportsImageGeneration();
-
-    /**
-     * Stops a running {@link #generate} as soon as this engine can, from any thread: the isolated
-     * engine ends its worker at once; the pinned sd.cpp cannot be stopped in-process, so there it
-     * does nothing and the result is discarded when sd.cpp returns.
-     */
-    void abort();
 
     /** Frees the context (or ends the worker). Called once, with no call running. */
     @Override

@@ -27,6 +27,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -53,6 +54,10 @@ final class InProcessEngine implements Engine {
     private final NativeStack nativeStack;
     /** Held while sd.cpp runs a call, so that JVM shutdown can wait for it. */
     private final ReentrantLock running = new ReentrantLock();
+    /** Set (under this engine's monitor) before the context is freed; {@link #cancelNative} checks it. */
+    private boolean freed;
+    /** The generation running now, for the shutdown hook's cancel. */
+    private volatile Cancellation current;
     /** The noise RNG the context was made with (the config's, or sd.cpp's default), for the PNG parameters. */
     private final RngType rng;
 
@@ -117,17 +122,33 @@ final class InProcessEngine implements Engine {
         }
     }
 
+    /** Tests only: runs on the generating thread right before {@code generate_image} (the cancel race). */
+    static volatile Runnable beforeGenerateImageForTests;
+
     @Override
-    public List<GeneratedImage> generate(GenerationRequest request) {
+    public List<GeneratedImage> generate(GenerationRequest request, Cancellation cancel) {
         running.lock();
+        current = cancel;
         try {
-            return nativeStack.call(() -> generateOnNativeStack(request));
+            return nativeStack.call(() -> generateOnNativeStack(request, cancel),
+                    () -> cancel.request(Cancellation.Mode.ALL));
         } finally {
+            current = null;
             running.unlock();
         }
     }
 
-    private List<GeneratedImage> generateOnNativeStack(GenerationRequest request) {
+    /**
+     * Passes a cancel to sd.cpp ({@code sd_cancel_generation}, from any thread). Synchronized with
+     * {@link #close()}: the context is never freed under it.
+     */
+    private synchronized void cancelNative(Cancellation.Mode mode) {
+        if (!freed) {
+            SdCpp.sd_cancel_generation(ctx, mode == Cancellation.Mode.ALL ? SdCpp.SD_CANCEL_ALL() : SdCpp.SD_CANCEL_NEW_LATENTS());
+        }
+    }
+
+    private List<GeneratedImage> generateOnNativeStack(GenerationRequest request, Cancellation cancel) {
         long seed = request.seed() != null ? request.seed() : SEEDS.nextLong(0, 1L << 53);
         SamplingMethod sampler = request.samplingMethod() != null ? request.samplingMethod() : defaultSamplingMethod();
         Scheduler scheduler = request.scheduler() != null ? request.scheduler() : defaultScheduler(sampler);
@@ -157,10 +178,29 @@ final class InProcessEngine implements Engine {
                         request.previewInterval() != null ? request.previewInterval() : 1, true,
                         request.previewNoisy() != null && request.previewNoisy());
             }
-            MemorySegment result = SdCpp.generate_image(ctx, params);
+            // generate_image clears sd.cpp's cancel flag when it starts, so a cancel sent just before
+            // would be lost: every upcall re-sends a pending one (its first log line comes right after).
+            c.onEveryUpcall(() -> {
+                Cancellation.Mode m = cancel.mode();
+                if (m != null) {
+                    cancelNative(m);
+                }
+            });
+            cancel.attach(this::cancelNative);
+            MemorySegment result;
+            try {
+                Runnable hook = beforeGenerateImageForTests;
+                if (hook != null) {
+                    hook.run();
+                }
+                result = SdCpp.generate_image(ctx, params);
+            } finally {
+                cancel.attach(null);
+            }
             problems = c.problems();
             if (!result.equals(MemorySegment.NULL)) {
-                // Copy every image out, then free each buffer and the array exactly once.
+                // Copy every image out, then free each buffer and the array exactly once. A batch
+                // cut short (SD_CANCEL_NEW_LATENTS) has its finished images first, then empty ones.
                 MemorySegment all = result.reinterpret(sd_image_t.sizeof() * n);
                 try {
                     for (int i = 0; i < n; i++) {
@@ -180,12 +220,21 @@ final class InProcessEngine implements Engine {
                 Callbacks.PREVIEW_LOCK.unlock();
             }
         }
+        if (cancel.mode() == Cancellation.Mode.NEW_LATENTS) {
+            int finished = images.indexOf(null);
+            if (finished > 0) {
+                images = new ArrayList<>(images.subList(0, finished));
+            }
+        }
         if (images.isEmpty() || images.contains(null)) {
+            if (cancel.cancelled()) {
+                throw new CancellationException("generation cancelled");
+            }
             throw new StableDiffusionException(StableDiffusionException.Kind.GENERATION_FAILED,
                     "sd.cpp produced no image for " + request, problems, null);
         }
-        List<GeneratedImage> out = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
+        List<GeneratedImage> out = new ArrayList<>(images.size());
+        for (int i = 0; i < images.size(); i++) {
             SdImage img = images.get(i);
             out.add(new GeneratedImage(img, seed + i, i, request,
                     parameters[i].replace(SIZE_PLACEHOLDER, img.width() + "x" + img.height())));
@@ -291,29 +340,33 @@ final class InProcessEngine implements Engine {
     }
 
     @Override
-    public void abort() {
-        // The pinned sd.cpp has no way to stop a running generation.
-    }
-
-    @Override
     public void close() {
         OPEN.remove(this);
         nativeStack.close();
+        synchronized (this) {
+            freed = true;
+        }
         arena.close();
     }
 
     /**
-     * JVM shutdown hook: waits for generations still running in sd.cpp, up to
-     * {@value StableDiffusion#SHUTDOWN_WAIT_PROPERTY} seconds in all. A JVM that exits
-     * (System.exit, SIGTERM) while sd.cpp's threads compute runs the C library's exit handlers
-     * under them, and sd.cpp/ggml's static objects are destroyed while in use: a SIGSEGV at exit,
-     * with a crash report. sd.cpp cannot be stopped mid-step, so waiting for it is the clean way
-     * out. The running locks stay held, so that no new call starts.
+     * JVM shutdown hook: cancels the generations still running in sd.cpp and waits for them to
+     * return, up to {@value StableDiffusion#SHUTDOWN_WAIT_PROPERTY} seconds in all. A JVM that
+     * exits (System.exit, SIGTERM) while sd.cpp's threads compute runs the C library's exit
+     * handlers under them, and sd.cpp/ggml's static objects are destroyed while in use: a SIGSEGV
+     * at exit, with a crash report. A cancelled generation returns within a graph node on CPU
+     * (within a graph compute elsewhere). The running locks stay held, so that no new call starts.
      */
     private static void awaitNativeCallsOnShutdown() {
         long waitNanos = (long) (Math.max(0, Double.parseDouble(
                 System.getProperty(StableDiffusion.SHUTDOWN_WAIT_PROPERTY, "60"))) * 1e9);
         long deadline = System.nanoTime() + waitNanos;
+        for (InProcessEngine e : OPEN) {
+            Cancellation c = e.current;
+            if (c != null) {
+                c.request(Cancellation.Mode.ALL);
+            }
+        }
         for (InProcessEngine e : OPEN) {
             try {
                 if (!e.running.tryLock(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {

@@ -27,13 +27,20 @@ import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.TimeUnit;
 
+import dev.sdjava.internal.natives.NativeStack;
+
 /**
  * The host side of an isolated context: starts and supervises one worker JVM
  * ({@link IsolatedWorker}) running the real context, and forwards calls to it. When the worker
  * dies (a native abort, a segfault, a kill) the call in progress throws
  * {@link StableDiffusionException.Kind#WORKER_CRASHED} with the worker's last output lines, and
  * the next call starts a fresh worker and loads the models again. Calls are serialised by the
- * owning {@link StableDiffusion}; only {@link #abort()} may be called concurrently.
+ * owning {@link StableDiffusion}; a generation's {@link Cancellation} is forwarded to the worker
+ * ({@link WorkerWire#OP_CANCEL}), which stops sd.cpp and keeps its models.
+ *
+ * <p>Every exchange with the worker runs on this engine's own thread while the caller waits: an
+ * interrupt of a thread blocked on a socket channel closes the channel (NIO's rule), which would
+ * cost the worker; here an interrupt of the caller becomes a cancel instead.
  */
 final class IsolatedEngine implements Engine {
     private static final System.Logger LOG = System.getLogger("dev.sdjava.isolated");
@@ -47,18 +54,26 @@ final class IsolatedEngine implements Engine {
     private Path socketDir;
     private SocketChannel channel;
     private DataInputStream in;
-    private DataOutputStream out;
-    private volatile boolean aborted;
+    private volatile DataOutputStream out;
+    /** Guards writes to {@link #out}: a cancel is written from another thread than the call's. */
+    private final Object writeLock = new Object();
+    private final NativeStack io;
 
     private IsolatedEngine(ModelConfig config) {
         this.config = config;
+        this.io = new NativeStack("sdjava-isolated-" + IDS.incrementAndGet());
     }
+
+    private static final java.util.concurrent.atomic.AtomicLong IDS = new java.util.concurrent.atomic.AtomicLong();
 
     /** Starts a worker and loads {@code config} in it. */
     static IsolatedEngine start(ModelConfig config, ProgressListener progress) {
         IsolatedEngine c = new IsolatedEngine(config);
         try {
-            c.ensureWorker(progress);
+            c.io.call(() -> {
+                c.ensureWorker(progress);
+                return null;
+            });
         } catch (RuntimeException | Error e) {
             c.close();
             throw e;
@@ -69,14 +84,18 @@ final class IsolatedEngine implements Engine {
     // ---- the operations ----
 
     @Override
-    public List<GeneratedImage> generate(GenerationRequest request) {
+    public List<GeneratedImage> generate(GenerationRequest request, Cancellation cancel) {
+        return io.call(() -> generateOnIoThread(request, cancel), () -> cancel.request(Cancellation.Mode.ALL));
+    }
+
+    private List<GeneratedImage> generateOnIoThread(GenerationRequest request, Cancellation cancel) {
         ensureWorker(null);
         return call("generate", () -> {
             out.writeByte(WorkerWire.OP_GENERATE);
             WorkerWire.write(out, request);
             out.writeBoolean(request.progress() != null);
             out.writeBoolean(request.previewListener() != null && request.previewMode() != null && request.previewMode() != PreviewMode.NONE);
-        }, request.progress(), request.previewListener(), () -> {
+        }, cancel, request.progress(), request.previewListener(), () -> {
             int n = in.readInt();
             List<GeneratedImage> images = new ArrayList<>(n);
             for (int i = 0; i < n; i++) {
@@ -91,45 +110,72 @@ final class IsolatedEngine implements Engine {
 
     @Override
     public SamplingMethod defaultSamplingMethod() {
-        ensureWorker(null);
-        return call("defaultSamplingMethod", () -> out.writeByte(WorkerWire.OP_DEFAULT_SAMPLER), null, null,
-                () -> (SamplingMethod) WorkerWire.read(in));
+        return io.call(() -> {
+            ensureWorker(null);
+            return call("defaultSamplingMethod", () -> out.writeByte(WorkerWire.OP_DEFAULT_SAMPLER), null, null, null,
+                    () -> (SamplingMethod) WorkerWire.read(in));
+        });
     }
 
     @Override
     public Scheduler defaultScheduler(SamplingMethod sampler) {
-        ensureWorker(null);
-        return call("defaultScheduler", () -> {
-            out.writeByte(WorkerWire.OP_DEFAULT_SCHEDULER);
-            WorkerWire.write(out, sampler);
-        }, null, null, () -> (Scheduler) WorkerWire.read(in));
+        return io.call(() -> {
+            ensureWorker(null);
+            return call("defaultScheduler", () -> {
+                out.writeByte(WorkerWire.OP_DEFAULT_SCHEDULER);
+                WorkerWire.write(out, sampler);
+            }, null, null, null, () -> (Scheduler) WorkerWire.read(in));
+        });
     }
 
     @Override
     public boolean supportsImageGeneration() {
-        ensureWorker(null);
-        return call("supportsImageGeneration", () -> out.writeByte(WorkerWire.OP_SUPPORTS_IMAGES), null, null,
-                in::readBoolean);
+        return io.call(() -> {
+            ensureWorker(null);
+            return call("supportsImageGeneration", () -> out.writeByte(WorkerWire.OP_SUPPORTS_IMAGES), null, null, null,
+                    in::readBoolean);
+        });
     }
 
-    /** Ends the worker at once, from any thread; the call in progress throws CancellationException. */
-    @Override
-    public void abort() {
-        aborted = true;
-        Process p = process;
-        if (p != null) {
-            p.destroyForcibly();
+    /** Forwards a cancel to the worker (from any thread); a worker that is gone needs none. */
+    private void sendCancel(Cancellation.Mode mode) {
+        synchronized (writeLock) {
+            DataOutputStream o = out;
+            if (o == null) {
+                return;
+            }
+            try {
+                o.writeByte(WorkerWire.OP_CANCEL);
+                o.writeByte(mode == Cancellation.Mode.ALL ? WorkerWire.CANCEL_ALL : WorkerWire.CANCEL_AFTER_CURRENT_IMAGE);
+                o.flush();
+            } catch (IOException e) {
+                // the worker died; the call in progress reports it
+            }
         }
     }
 
     /** Asks the worker to free its context and exit; kills it if it does not within 10 s. */
     @Override
     public void close() {
+        try {
+            io.call(() -> {
+                closeOnIoThread();
+                return null;
+            });
+        } catch (IllegalStateException e) {
+            closeOnIoThread(); // the I/O thread is gone already (a failed start)
+        }
+        io.close();
+    }
+
+    private void closeOnIoThread() {
         Process p = process;
         if (p != null && p.isAlive() && out != null) {
             try {
-                out.writeByte(WorkerWire.OP_CLOSE);
-                out.flush();
+                synchronized (writeLock) {
+                    out.writeByte(WorkerWire.OP_CLOSE);
+                    out.flush();
+                }
                 in.readUnsignedByte();
             } catch (IOException e) {
                 // it is going away anyway
@@ -145,7 +191,6 @@ final class IsolatedEngine implements Engine {
             return;
         }
         stopWorker(0);
-        aborted = false;
         synchronized (lastLines) {
             lastLines.clear();
         }
@@ -187,9 +232,9 @@ final class IsolatedEngine implements Engine {
                 out.writeByte(WorkerWire.OP_LOAD);
                 WorkerWire.write(out, config);
                 out.writeBoolean(progress != null);
-            }, progress, null, () -> null);
+            }, null, progress, null, () -> null);
         } catch (RuntimeException | Error e) {
-            close(); // a worker without models is of no use
+            closeOnIoThread(); // a worker without models is of no use
             throw e;
         }
     }
@@ -312,11 +357,18 @@ final class IsolatedEngine implements Engine {
         T run() throws IOException;
     }
 
-    private <T> T call(String what, Send send, ProgressListener progress, PreviewListener preview, Receive<T> receive) {
+    /** One request and its reply; with a {@code cancel}, its requests go to the worker while the reply is awaited. */
+    private <T> T call(String what, Send send, Cancellation cancel, ProgressListener progress, PreviewListener preview,
+                       Receive<T> receive) {
         Throwable listenerFailure = null;
         try {
-            send.run();
-            out.flush();
+            synchronized (writeLock) {
+                send.run();
+                out.flush();
+            }
+            if (cancel != null) {
+                cancel.attach(this::sendCancel);
+            }
             while (true) {
                 int code = in.readUnsignedByte();
                 switch (code) {
@@ -361,14 +413,11 @@ final class IsolatedEngine implements Engine {
                 }
             }
         } catch (IOException e) {
-            // The worker died (or was killed, or the calling thread interrupted the channel).
-            boolean interrupted = Thread.currentThread().isInterrupted();
-            if (aborted || interrupted) {
-                stopWorker(0);
-                throw new CancellationException("isolated generation stopped; the worker was ended"
-                        + " (the next call starts a fresh one)");
+            throw crashed(what, e); // the worker died or was killed
+        } finally {
+            if (cancel != null) {
+                cancel.attach(null);
             }
-            throw crashed(what, e);
         }
     }
 

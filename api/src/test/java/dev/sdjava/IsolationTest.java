@@ -25,8 +25,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Isolated contexts: the same pixels as in-process, worker deaths by real signals
- * inside the worker turned into WORKER_CRASHED, a fresh worker for the next request, hard
- * cancellation, and Java-side validation carried across.
+ * inside the worker turned into WORKER_CRASHED, a fresh worker for the next request, cancels
+ * forwarded to the worker (which keeps its models), and Java-side validation carried across.
  */
 class IsolationTest {
     @TempDir
@@ -98,23 +98,42 @@ class IsolationTest {
     }
 
     @Test
-    void cancelEndsARunningIsolatedGenerationAtOnce() throws Exception {
+    void cancelIsForwardedToTheWorkerWhichKeepsItsModels() throws Exception {
+        GenerationRequest r = Fixtures.small("after cancel").steps(2).build();
+        SdImage expected = Fixtures.sharedSd1().generate(r).getFirst().image();
         try (StableDiffusion sd = StableDiffusion.loadIsolated(Fixtures.config(Fixtures.sd1()).build())) {
-            CountDownLatch started = new CountDownLatch(1);
-            ExecutorService pool = Executors.newSingleThreadExecutor();
-            try {
-                Future<?> f = pool.submit(() -> sd.generate(Fixtures.small("long").steps(200)
-                        .progress((s, n, t) -> started.countDown()).build()));
+            long pid = workerPid();
+            // By StableDiffusion.cancel(), then by Future.cancel and by an interrupt of the waiting thread.
+            for (String how : List.of("cancel()", "future", "interrupt")) {
+                CountDownLatch started = new CountDownLatch(1);
+                List<Integer> steps = new CopyOnWriteArrayList<>();
+                GenerationRequest long200 = Fixtures.small("long").steps(200)
+                        .progress((s, n, t) -> {
+                            steps.add(s);
+                            started.countDown();
+                        }).build();
+                Thread[] caller = new Thread[1];
+                java.util.concurrent.CompletableFuture<List<GeneratedImage>> f = how.equals("future")
+                        ? sd.submit(long200)
+                        : java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                            caller[0] = Thread.currentThread();
+                            return sd.generate(long200);
+                        }, r2 -> Thread.ofPlatform().start(r2));
                 assertTrue(started.await(300, TimeUnit.SECONDS), "generation did not start");
                 long t0 = System.nanoTime();
-                sd.cancel();
-                var e = assertThrows(java.util.concurrent.ExecutionException.class, () -> f.get(60, TimeUnit.SECONDS));
-                assertTrue(e.getCause() instanceof CancellationException, e.toString());
-                assertTrue((System.nanoTime() - t0) / 1e9 < 30, "cancel took too long");
-            } finally {
-                pool.shutdownNow();
+                switch (how) {
+                    case "cancel()" -> sd.cancel();
+                    case "future" -> f.cancel(true);
+                    default -> caller[0].interrupt();
+                }
+                var e = assertThrows(Exception.class, () -> f.get(60, TimeUnit.SECONDS));
+                assertTrue(e instanceof CancellationException || e.getCause() instanceof CancellationException, how + ": " + e);
+                // The next call waits for the worker to finish the cancelled one.
+                assertEquals(expected, sd.generate(r).getFirst().image(), how + ": the worker's next image equals in-process");
+                assertTrue((System.nanoTime() - t0) / 1e9 < 30, how + ": cancel and one image took too long");
+                assertTrue(steps.size() < 30, how + ": the worker went on sampling: " + steps.size() + " steps");
+                assertEquals(pid, workerPid(), how + ": the worker was kept");
             }
-            assertEquals(1, sd.generate(Fixtures.small("after cancel").steps(1).build()).size());
         }
     }
 

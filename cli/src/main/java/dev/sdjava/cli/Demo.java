@@ -72,7 +72,7 @@ final class Demo extends Subcommand {
         long t2 = System.nanoTime();
         List<GeneratedImage> images;
         try (sd) {
-            images = Interrupts.nativeCall(() -> sd.generate(request));
+            images = Interrupts.cancellable(sd::cancel, () -> sd.generate(request));
         } finally {
             sampling.finish();
         }

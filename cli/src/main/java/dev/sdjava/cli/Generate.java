@@ -118,7 +118,7 @@ final class Generate extends Subcommand {
         long t1 = System.nanoTime();
         List<GeneratedImage> results;
         try (sd) {
-            results = Interrupts.nativeCall(() -> sd.generate(request));
+            results = Interrupts.cancellable(sd::cancel, () -> sd.generate(request));
         } catch (StableDiffusionException e) {
             if (e.kind() == StableDiffusionException.Kind.GENERATION_FAILED) {
                 throw new Failure(Failure.GENERATION, "sd.cpp produced no image" + Sdj.sdCppSaid(e), e);

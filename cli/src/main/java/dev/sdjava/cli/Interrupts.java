@@ -14,14 +14,20 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 /**
- * Ctrl-C. The pinned sd.cpp cannot cancel a running call, and a normal JVM exit while sd.cpp's
+ * Ctrl-C. During a generation ({@link #cancellable}) the first SIGINT cancels it through sd.cpp:
+ * the generation throws {@link java.util.concurrent.CancellationException}, nothing is written, and
+ * sdj exits normally with 130 (on CPU within a graph node of sampling or decoding). Other native
+ * calls (loading, converting, upscaling) cannot be cancelled, and a normal JVM exit while sd.cpp's
  * threads still compute would run the C library's exit handlers and static destructors under
- * them. So a SIGINT that arrives during a native call ends the process at once with
- * {@code _exit(130)} after one line on stderr (nothing is half-written: outputs are written to a
- * temporary file and renamed); one that arrives in Java code exits normally with 130.
+ * them; so a SIGINT there, or a second one while a cancel is under way, ends the process at once
+ * with {@code _exit(130)} after one line on stderr (nothing is half-written: outputs are written to
+ * a temporary file and renamed). One that arrives in Java code exits normally with 130.
  */
 final class Interrupts {
     private static final AtomicInteger IN_NATIVE = new AtomicInteger();
+    /** The cancel of the generation running now, or null. */
+    private static volatile Runnable cancel;
+    private static volatile boolean cancelling;
     private static final List<Runnable> CLEANUPS = new CopyOnWriteArrayList<>();
     private static volatile Runnable beforeExit = () -> { };
     private static boolean installed;
@@ -44,6 +50,17 @@ final class Interrupts {
     }
 
     private static void handleSigint() {
+        Runnable c = cancel;
+        if (c != null && !cancelling) {
+            cancelling = true;
+            try {
+                beforeExit.run();
+                c.run();
+            } catch (Throwable ignored) {
+                // the generation reports what went wrong
+            }
+            return; // the generation now throws CancellationException: exit code 130
+        }
         try {
             beforeExit.run();
         } catch (Throwable ignored) {
@@ -60,6 +77,11 @@ final class Interrupts {
             hardExit(Failure.INTERRUPTED);
         }
         System.exit(Failure.INTERRUPTED);
+    }
+
+    /** Whether a SIGINT cancelled a generation (its handler has said so on stderr already). */
+    static boolean cancelledByInterrupt() {
+        return cancelling;
     }
 
     /** A registration of {@link #onInterrupt(Runnable)}; closing it removes the action. */
@@ -94,6 +116,19 @@ final class Interrupts {
                 // best effort
             }
         });
+    }
+
+    /**
+     * Runs {@code work}, a generation, marked as native; the first SIGINT meanwhile runs
+     * {@code cancelWork} instead of ending the process.
+     */
+    static <T> T cancellable(Runnable cancelWork, Supplier<T> work) {
+        cancel = cancelWork;
+        try {
+            return nativeCall(work);
+        } finally {
+            cancel = null;
+        }
     }
 
     /** Runs {@code work}, which calls into sd.cpp, marked as native for the SIGINT handler. */

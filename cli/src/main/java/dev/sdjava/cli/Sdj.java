@@ -152,6 +152,9 @@ public final class Sdj implements Callable<Integer> {
             term.endBar();
         }
         PrintWriter err = c.getErr();
+        if (ex instanceof CancellationException && Interrupts.cancelledByInterrupt()) {
+            return Failure.INTERRUPTED; // the SIGINT handler said "sdj: interrupted"
+        }
         err.println(c.getCommandSpec().qualifiedName() + ": error: " + message(ex));
         if (verbosity() > 0) {
             ex.printStackTrace(err);

@@ -177,36 +177,41 @@ class GenerateTest {
     }
 
     /**
-     * Ctrl-C during sampling, in a real sdj process: it must end promptly with 130, say so in
-     * one line, leave no output file and no JVM crash report (hs_err_pid*).
+     * Ctrl-C during sampling, in a real sdj process: it cancels the generation through sd.cpp (200
+     * steps would take minutes) and must end within a second with 130 (the bound here is looser for
+     * a loaded CI machine; the figure is printed), say so in one line, leave no output file and no
+     * JVM crash report (hs_err_pid*).
      */
     @Test
-    void ctrlCDuringSamplingExits130WithoutACrashReport() throws Exception {
-        List<String> cmd = sdjProcess("generate", "-m", Fixtures.sd1().toString(), "-p", "x", "-W", "128", "-H", "128",
-                "--steps", "30", "-t", THREADS, "-o", "never.png");
+    void ctrlCDuringSamplingCancelsAndExits130WithoutACrashReport() throws Exception {
+        List<String> cmd = sdjProcess("generate", "-m", Fixtures.sd1().toString(), "-p", "x", "-W", "64", "-H", "64",
+                "--steps", "200", "-t", THREADS, "-o", "never.png");
         Process p = new ProcessBuilder(cmd).directory(tmp.toFile()).redirectErrorStream(true).start();
         List<String> seen = new ArrayList<>();
+        double exitS;
         try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             String line;
             while ((line = in.readLine()) != null) {
                 seen.add(line);
-                if (line.startsWith("sampling") && line.contains("1/30")) {
+                if (line.startsWith("sampling") && line.contains("1/200")) {
                     break;
                 }
             }
             long t0 = System.nanoTime();
             new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start().waitFor();
             assertTrue(p.waitFor(20, TimeUnit.SECONDS), "sdj did not exit within 20 s of SIGINT:\n" + String.join("\n", seen));
-            double s = (System.nanoTime() - t0) / 1e9;
+            exitS = (System.nanoTime() - t0) / 1e9;
             while ((line = in.readLine()) != null) {
                 seen.add(line);
             }
-            System.out.printf("sdj exited %.2f s after SIGINT with %d%n", s, p.exitValue());
+            System.out.printf("sdj exited %.2f s after SIGINT with %d%n", exitS, p.exitValue());
         } finally {
             p.destroyForcibly();
         }
         assertEquals(130, p.exitValue(), String.join("\n", seen));
         assertEquals("sdj: interrupted", seen.getLast(), String.join("\n", seen));
+        assertTrue(seen.stream().noneMatch(l -> l.contains("200/200")), "sampling ran to its end: " + seen);
+        assertTrue(exitS < 3, "sdj took " + exitS + " s to exit after SIGINT");
         try (Stream<Path> files = Files.list(tmp)) {
             List<String> left = files.map(f -> f.getFileName().toString()).toList();
             assertTrue(left.stream().noneMatch(f -> f.startsWith("hs_err_pid")), "JVM crash report: " + left);

@@ -18,7 +18,6 @@ import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.foreign.Arena;
@@ -40,6 +39,11 @@ import java.util.logging.Logger;
  * {@link StableDiffusion} context: requests in, progress and preview events and results out
  * ({@link WorkerWire}). Its standard error carries sd.cpp's log, one {@code LEVEL text} line
  * each, which the host keeps to explain a crash. Not public API.
+ *
+ * <p>The main thread only reads: a generation runs as {@link StableDiffusion#submit} (registered
+ * before the next operation is read, so a cancel that follows it on the socket reaches it) and
+ * writes its events and reply itself, while the main thread goes on reading and serves
+ * {@link WorkerWire#OP_CANCEL}. Every write to the socket holds the output stream's monitor.
  */
 public final class IsolatedWorker {
     private IsolatedWorker() {
@@ -72,10 +76,25 @@ public final class IsolatedWorker {
                 int op;
                 try {
                     op = in.readUnsignedByte();
-                } catch (EOFException e) {
-                    return; // the host went away
+                } catch (IOException e) {
+                    if (sd != null) {
+                        sd.cancel(); // the host went away: stop what runs for it, then close
+                    }
+                    return;
+                }
+                if (op == WorkerWire.OP_CANCEL) {
+                    int mode = in.readUnsignedByte();
+                    if (sd != null) {
+                        if (mode == WorkerWire.CANCEL_AFTER_CURRENT_IMAGE) {
+                            sd.cancelAfterCurrentImage();
+                        } else {
+                            sd.cancel();
+                        }
+                    }
+                    continue;
                 }
                 try {
+                    synchronized (out) {
                     switch (op) {
                         case WorkerWire.OP_LOAD -> {
                             ModelConfig config = (ModelConfig) WorkerWire.read(in);
@@ -95,15 +114,8 @@ public final class IsolatedWorker {
                             if (preview) {
                                 b.previewListener((step, frames, noisy) -> preview(out, step, frames, noisy));
                             }
-                            List<GeneratedImage> images = require(sd).generate(b.build());
-                            out.writeByte(WorkerWire.RE_OK);
-                            out.writeInt(images.size());
-                            for (GeneratedImage g : images) {
-                                out.writeLong(g.seed());
-                                out.writeInt(g.index());
-                                WorkerWire.write(out, g.parameters());
-                                WorkerWire.image(out, g.image());
-                            }
+                            require(sd).submit(b.build()).whenComplete((images, failure) -> reply(out, images, failure));
+                            continue; // its reply comes from the generation's thread
                         }
                         case WorkerWire.OP_DEFAULT_SAMPLER -> {
                             SamplingMethod m = require(sd).defaultSamplingMethod();
@@ -131,16 +143,46 @@ public final class IsolatedWorker {
                         }
                         default -> throw new IOException("unknown operation " + op);
                     }
+                    out.flush();
+                    }
                 } catch (RuntimeException | Error e) {
-                    WorkerWire.writeFailure(out, e);
+                    synchronized (out) {
+                        WorkerWire.writeFailure(out, e);
+                        out.flush();
+                    }
                 }
-                out.flush();
             }
         } finally {
             if (sd != null) {
                 sd.close();
             }
             ch.close();
+        }
+    }
+
+    /** Writes a generation's reply: its images, or what it threw. */
+    private static void reply(DataOutputStream out, List<GeneratedImage> images, Throwable failure) {
+        synchronized (out) {
+            try {
+                if (failure instanceof java.util.concurrent.CompletionException ce && ce.getCause() != null) {
+                    failure = ce.getCause();
+                }
+                if (failure == null) {
+                    out.writeByte(WorkerWire.RE_OK);
+                    out.writeInt(images.size());
+                    for (GeneratedImage g : images) {
+                        out.writeLong(g.seed());
+                        out.writeInt(g.index());
+                        WorkerWire.write(out, g.parameters());
+                        WorkerWire.image(out, g.image());
+                    }
+                } else {
+                    WorkerWire.writeFailure(out, failure);
+                }
+                out.flush();
+            } catch (IOException e) {
+                // the host went away; the main thread sees it too
+            }
         }
     }
 
@@ -152,6 +194,7 @@ public final class IsolatedWorker {
     }
 
     private static void progress(DataOutputStream out, int step, int steps, double seconds) {
+        synchronized (out) {
         try {
             out.writeByte(WorkerWire.EV_PROGRESS);
             out.writeInt(step);
@@ -161,9 +204,11 @@ public final class IsolatedWorker {
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
+        }
     }
 
     private static void preview(DataOutputStream out, int step, List<SdImage> frames, boolean noisy) {
+        synchronized (out) {
         try {
             out.writeByte(WorkerWire.EV_PREVIEW);
             out.writeInt(step);
@@ -175,6 +220,7 @@ public final class IsolatedWorker {
             out.flush();
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
+        }
         }
     }
 }

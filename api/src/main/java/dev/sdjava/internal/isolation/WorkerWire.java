@@ -35,6 +35,12 @@ public final class WorkerWire {
     // operations, host -> worker
     public static final int OP_LOAD = 1, OP_GENERATE = 2, OP_DEFAULT_SAMPLER = 3, OP_DEFAULT_SCHEDULER = 4,
             OP_SUPPORTS_IMAGES = 5, OP_CLOSE = 6;
+    /**
+     * Host -> worker while a generation runs, one mode byte ({@link #CANCEL_ALL} or
+     * {@link #CANCEL_AFTER_CURRENT_IMAGE}); no reply of its own: the generation's reply follows.
+     */
+    public static final int OP_CANCEL = 7;
+    public static final int CANCEL_ALL = 0, CANCEL_AFTER_CURRENT_IMAGE = 1;
     // replies and events, worker -> host
     public static final int EV_PROGRESS = 1, EV_PREVIEW = 2, RE_OK = 10, RE_ERROR = 11;
 

@@ -106,6 +106,7 @@ public final class Callbacks {
         private final Call outer;
         private final List<String> problems = new ArrayList<>();
         private Throwable listenerFailure;
+        private Runnable onUpcall;
 
         private Call(ProgressListener progress, PreviewListener preview, Call outer) {
             this.progress = progress;
@@ -122,6 +123,27 @@ public final class Callbacks {
                 }
             }
             return all;
+        }
+
+        /**
+         * Runs {@code action} at every log and progress upcall of this call, on the calling
+         * thread, inside the native call (a generation re-sends a pending cancel there: sd.cpp
+         * clears its flag when {@code generate_image} starts and logs right after). It must be
+         * cheap and may call into sd.cpp; what it throws is kept like a listener's failure.
+         */
+        public void onEveryUpcall(Runnable action) {
+            onUpcall = action;
+        }
+
+        private void upcall() {
+            Runnable r = onUpcall;
+            if (r != null) {
+                try {
+                    r.run();
+                } catch (Throwable t) {
+                    fail(t);
+                }
+            }
         }
 
         /** Rethrows what a listener threw during the call, if anything. */
@@ -169,12 +191,16 @@ public final class Callbacks {
                 return;
             }
             line = line.stripTrailing();
+            Call current = CURRENT.get();
+            if (current != null) {
+                current.upcall();
+            }
             System.Logger.Level l = level(level);
             if (NATIVE_LOG.isLoggable(l)) {
                 NATIVE_LOG.log(l, line);
             }
             if (l == System.Logger.Level.ERROR || l == System.Logger.Level.WARNING) {
-                Call c = CURRENT.get();
+                Call c = current;
                 if (c != null) {
                     if (c.problems.size() >= KEEP_LINES) {
                         c.problems.remove(0);
@@ -210,7 +236,11 @@ public final class Callbacks {
 
     private static void onProgress(int step, int steps, float time, MemorySegment data) {
         Call c = CURRENT.get();
-        if (c == null || c.progress == null) {
+        if (c == null) {
+            return;
+        }
+        c.upcall();
+        if (c.progress == null) {
             return;
         }
         try {

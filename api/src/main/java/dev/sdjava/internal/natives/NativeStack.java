@@ -11,7 +11,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One platform thread with a large stack that runs a context's native calls, one at a time,
@@ -26,15 +25,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <p>The thread lives as long as its context, so sd.cpp always runs on the same thread (a new
  * thread per call made the process grow by hundreds of MiB: each brought its own native
- * allocator and thread-pool state). The caller's interrupt is passed on to the task (where
- * {@code StableDiffusion} reads it after sd.cpp returns) and restored on the caller; the native
- * call itself cannot be stopped.
+ * allocator and thread-pool state). An interrupt of the caller runs the call's
+ * {@code onInterrupt} action (a generation's is its cancel) and is restored on the caller once
+ * the task has returned.
  */
 public final class NativeStack implements AutoCloseable {
     public static final long STACK_BYTES = 64L << 20;
 
     private final ExecutorService thread;
-    private volatile Thread worker;
 
     public NativeStack(String name) {
         thread = Executors.newSingleThreadExecutor(r -> {
@@ -46,56 +44,48 @@ public final class NativeStack implements AutoCloseable {
 
     /** Runs {@code task} on this stack's thread and waits for it; rethrows what it throws. */
     public <T> T call(Callable<T> task) {
-        AtomicBoolean interruptRequested = new AtomicBoolean();
+        return call(task, () -> { });
+    }
+
+    /**
+     * As {@link #call(Callable)}; if the calling thread is interrupted meanwhile, runs
+     * {@code onInterrupt} (once, on the calling thread: it asks the task to stop) and goes on
+     * waiting for the task, so that nothing native outlives the call. The caller's interrupt
+     * status is restored before returning.
+     */
+    public <T> T call(Callable<T> task, Runnable onInterrupt) {
         Future<T> f;
         try {
-            f = thread.submit(() -> {
-                worker = Thread.currentThread();
-                Thread.interrupted(); // nothing stale from an earlier call
-                if (interruptRequested.get()) {
-                    Thread.currentThread().interrupt();
-                }
-                try {
-                    return task.call();
-                } finally {
-                    Thread.interrupted();
-                }
-            });
+            f = thread.submit(task);
         } catch (RejectedExecutionException e) {
             throw new IllegalStateException("this context is closed", e);
         }
-        boolean interrupted = Thread.interrupted();
-        if (interrupted) {
-            interruptRequested.set(true);
-        }
-        while (true) {
-            try {
-                T result = f.get();
-                if (interrupted) {
-                    Thread.currentThread().interrupt();
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return f.get();
+                } catch (InterruptedException e) {
+                    if (!interrupted) {
+                        interrupted = true;
+                        onInterrupt.run();
+                    }
+                } catch (ExecutionException e) {
+                    Throwable t = e.getCause();
+                    if (t instanceof RuntimeException r) {
+                        throw r;
+                    }
+                    if (t instanceof Error err) {
+                        throw err;
+                    }
+                    throw new IllegalStateException("native call failed: " + t, t);
+                } catch (CancellationException e) {
+                    throw new IllegalStateException("native call was cancelled", e);
                 }
-                return result;
-            } catch (InterruptedException e) {
-                interrupted = true;
-                interruptRequested.set(true);
-                Thread w = worker;
-                if (w != null) {
-                    w.interrupt();
-                }
-            } catch (ExecutionException e) {
-                if (interrupted) {
-                    Thread.currentThread().interrupt();
-                }
-                Throwable t = e.getCause();
-                if (t instanceof RuntimeException r) {
-                    throw r;
-                }
-                if (t instanceof Error err) {
-                    throw err;
-                }
-                throw new IllegalStateException("native call failed: " + t, t);
-            } catch (CancellationException e) {
-                throw new IllegalStateException("native call was cancelled", e);
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
             }
         }
     }
