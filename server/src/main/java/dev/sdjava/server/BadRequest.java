@@ -4,7 +4,15 @@ package dev.sdjava.server;
 final class BadRequest extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
+    /** sd-server's second field for some errors ({"error": "invalid json", "message": detail}), or null. */
+    final String detail;
+
     BadRequest(String message) {
+        this(message, null);
+    }
+
+    BadRequest(String message, String detail) {
         super(message, null, false, false);
+        this.detail = detail;
     }
 }

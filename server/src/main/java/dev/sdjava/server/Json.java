@@ -41,11 +41,11 @@ final class Json {
                 throw new BadRequest("empty body");
             }
             if (p.nextToken() != null) {
-                throw new BadRequest("invalid json: trailing data after the value");
+                throw new BadRequest("invalid json", "trailing data after the value");
             }
             return n;
         } catch (IOException e) {
-            throw new BadRequest("invalid json: " + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()));
+            throw new BadRequest("invalid json", e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage());
         }
     }
 

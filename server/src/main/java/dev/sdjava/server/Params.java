@@ -242,7 +242,7 @@ final class Params {
             try {
                 node = Json.parse(json.getBytes(java.nio.charset.StandardCharsets.UTF_8));
             } catch (BadRequest e) {
-                throw new BadRequest("invalid sd_cpp_extra_args: " + e.getMessage());
+                throw new BadRequest("invalid sd_cpp_extra_args", e.detail);
             }
             if (!(node instanceof ObjectNode o)) {
                 throw new BadRequest("invalid sd_cpp_extra_args: must be a JSON object");

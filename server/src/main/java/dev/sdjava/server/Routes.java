@@ -6,11 +6,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sdjava.SamplingMethod;
 import dev.sdjava.Scheduler;
-import io.helidon.http.HeaderNames;
-import io.helidon.http.Status;
-import io.helidon.webserver.http.HttpRouting;
-import io.helidon.webserver.http.ServerRequest;
-import io.helidon.webserver.http.ServerResponse;
+import org.eclipse.jetty.http.HttpHeader;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -19,7 +15,11 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -49,38 +49,83 @@ final class Routes {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        register();
     }
 
-    void register(HttpRouting.Builder r) {
-        r.addFilter((chain, req, res) -> {
-            if (apiKey != null && !req.path().path().equals("/") && !authorized(req)) {
-                res.header(HeaderNames.WWW_AUTHENTICATE, "Bearer");
-                send(res, 401, error("unauthorized: send Authorization: Bearer <api key>"));
+    /** A route handler. */
+    @FunctionalInterface
+    interface Handler {
+        void handle(Exchange ex) throws Exception;
+    }
+
+    private record Route(String method, Pattern path, Handler handler) {
+    }
+
+    private final List<Route> table = new ArrayList<>();
+
+    private void get(String path, Handler h) {
+        table.add(new Route("GET", Pattern.compile(path), h));
+    }
+
+    private void post(String path, Handler h) {
+        table.add(new Route("POST", Pattern.compile(path), h));
+    }
+
+    /** Answers one request: the API key, the route, and each failure as its status and {"error": ...}. */
+    void handle(Exchange ex) {
+        try {
+            if (apiKey != null && !ex.path().equals("/") && !authorized(ex)) {
+                ex.header("WWW-Authenticate", "Bearer");
+                send(ex, 401, error("unauthorized: send Authorization: Bearer <api key>"));
                 return;
             }
-            chain.proceed();
-        });
-        r.error(BadRequest.class, (req, res, e) -> send(res, 400, error(e.getMessage())));
-        r.error(Jobs.QueueFullException.class, (req, res, e) -> {
-            res.header(HeaderNames.RETRY_AFTER, "5");
-            send(res, 429, error("job queue is full"));
-        });
-        r.error(Jobs.ShuttingDownException.class, (req, res, e) -> send(res, 503, error("server is shutting down")));
+            boolean pathKnown = false;
+            for (Route r : table) {
+                Matcher m = r.path().matcher(ex.path());
+                if (m.matches()) {
+                    pathKnown = true;
+                    if (r.method().equals(ex.method())) {
+                        ex.path = m;
+                        r.handler().handle(ex);
+                        return;
+                    }
+                }
+            }
+            send(ex, pathKnown ? 405 : 404, error(pathKnown ? "method not allowed" : "not found"));
+        } catch (BadRequest e) {
+            ObjectNode err = error(e.getMessage());
+            if (e.detail != null) {
+                err.put("message", e.detail);
+            }
+            send(ex, 400, err);
+        } catch (Exchange.TooLarge e) {
+            send(ex, 413, error(e.getMessage()));
+        } catch (Jobs.QueueFullException e) {
+            ex.header("Retry-After", "5");
+            send(ex, 429, error("job queue is full"));
+        } catch (Jobs.ShuttingDownException e) {
+            send(ex, 503, error("server is shutting down"));
+        } catch (Exception | Error e) {
+            if (!ex.answered()) {
+                send(ex, 500, error("server_error").put("message", String.valueOf(e.getMessage())));
+            } else {
+                ex.done.failed(e);
+            }
+        }
+    }
 
-        r.get("/", (req, res) -> {
-            res.header(HeaderNames.CONTENT_TYPE, "text/html; charset=utf-8");
-            res.send(page);
-        });
+    private void register() {
+        get("/", ex -> ex.send(200, "text/html; charset=utf-8", page));
 
         // OpenAI
-        r.get("/v1/models", (req, res) -> {
+        get("/v1/models", ex -> {
             ObjectNode o = F.objectNode();
             o.putArray("data").addObject().put("id", "sd-cpp-local").put("object", "model").put("owned_by", "local");
-            send(res, 200, o);
+            send(ex, 200, o);
         });
-        r.post("/v1/images/generations", (req, res) -> {
-            GenerationSpec spec = Params.fromOpenAi(Json.object(body(req)), cfg.limits, catalog);
-            Job job = runSync(spec, res);
+        post("/v1/images/generations", ex -> {
+            GenerationSpec spec = Params.fromOpenAi(Json.object(ex.body()), cfg.limits, catalog);
+            Job job = runSync(spec, ex);
             if (job == null) {
                 return;
             }
@@ -89,20 +134,20 @@ final class Routes {
             ArrayNode data = o.putArray("data");
             job.images.forEach(im -> data.addObject().put("b64_json", im.b64()));
             o.put("output_format", spec.outputFormat());
-            send(res, 200, o);
+            send(ex, 200, o);
         });
-        r.post("/v1/images/edits", (req, res) -> send(res, 400,
+        post("/v1/images/edits", ex -> send(ex, 400,
                 error("/v1/images/edits (multipart/form-data) is not supported by this server yet; use /sdapi/v1/img2img or /sdcpp/v1/img_gen with init_image")));
 
         // sdapi (AUTOMATIC1111)
-        r.post("/sdapi/v1/txt2img", (req, res) -> sdapi(req, res, false));
-        r.post("/sdapi/v1/img2img", (req, res) -> sdapi(req, res, true));
-        r.get("/sdapi/v1/loras", (req, res) -> {
+        post("/sdapi/v1/txt2img", ex -> sdapi(ex, false));
+        post("/sdapi/v1/img2img", ex -> sdapi(ex, true));
+        get("/sdapi/v1/loras", ex -> {
             ArrayNode a = F.arrayNode();
             catalog.loras().forEach(e -> a.addObject().put("name", e.name()).put("path", e.path()));
-            send(res, 200, a);
+            send(ex, 200, a);
         });
-        r.get("/sdapi/v1/upscalers", (req, res) -> {
+        get("/sdapi/v1/upscalers", ex -> {
             ArrayNode a = F.arrayNode();
             for (String n : List.of("None", "Lanczos", "Nearest")) {
                 ObjectNode o = a.addObject().put("name", n);
@@ -116,42 +161,42 @@ final class Routes {
                 o.putNull("model_url");
                 o.put("scale", 4);
             }
-            send(res, 200, a);
+            send(ex, 200, a);
         });
-        r.get("/sdapi/v1/latent-upscale-modes", (req, res) -> {
+        get("/sdapi/v1/latent-upscale-modes", ex -> {
             ArrayNode a = F.arrayNode();
             LATENT_MODES.forEach(n -> a.addObject().put("name", n));
-            send(res, 200, a);
+            send(ex, 200, a);
         });
-        r.get("/sdapi/v1/samplers", (req, res) -> {
+        get("/sdapi/v1/samplers", ex -> {
             ArrayNode a = F.arrayNode();
             for (String n : samplerNames(true)) {
                 ObjectNode o = a.addObject().put("name", n);
                 o.putArray("aliases").add(n);
                 o.putObject("options");
             }
-            send(res, 200, a);
+            send(ex, 200, a);
         });
-        r.get("/sdapi/v1/schedulers", (req, res) -> {
+        get("/sdapi/v1/schedulers", ex -> {
             ArrayNode a = F.arrayNode();
             for (String n : schedulerNames(true)) {
                 a.addObject().put("name", n).put("label", n);
             }
-            send(res, 200, a);
+            send(ex, 200, a);
         });
-        r.get("/sdapi/v1/sd-models", (req, res) -> {
+        get("/sdapi/v1/sd-models", ex -> {
             ArrayNode a = F.arrayNode();
             ObjectNode o = a.addObject().put("title", stem()).put("model_name", stem()).put("filename", fileName())
                     .put("hash", "8888888888").put("sha256", "8".repeat(64));
             o.putNull("config");
-            send(res, 200, a);
+            send(ex, 200, a);
         });
-        r.get("/sdapi/v1/options", (req, res) -> send(res, 200, F.objectNode().put("samples_format", "png").put("sd_model_checkpoint", stem())));
+        get("/sdapi/v1/options", ex -> send(ex, 200, F.objectNode().put("samples_format", "png").put("sd_model_checkpoint", stem())));
 
         // sdcpp (async jobs)
-        r.get("/sdcpp/v1/capabilities", (req, res) -> send(res, 200, capabilities()));
-        r.post("/sdcpp/v1/img_gen", (req, res) -> {
-            byte[] body = body(req);
+        get("/sdcpp/v1/capabilities", ex -> send(ex, 200, capabilities()));
+        post("/sdcpp/v1/img_gen", ex -> {
+            byte[] body = ex.body();
             if (body.length == 0) {
                 throw new BadRequest("empty body");
             }
@@ -159,40 +204,40 @@ final class Routes {
             Job job = jobs.submit(spec);
             ObjectNode o = F.objectNode().put("id", job.id).put("kind", job.kind).put("status", "queued")
                     .put("created", job.created).put("poll_url", "/sdcpp/v1/jobs/" + job.id);
-            send(res, 202, o);
+            send(ex, 202, o);
         });
-        r.post("/sdcpp/v1/vid_gen", (req, res) -> {
-            if (body(req).length == 0) {
+        post("/sdcpp/v1/vid_gen", ex -> {
+            if (ex.body().length == 0) {
                 throw new BadRequest("empty body");
             }
-            send(res, 400, error("loaded model does not support vid_gen"));
+            send(ex, 400, error("loaded model does not support vid_gen"));
         });
-        r.get("/sdcpp/v1/jobs/{id}", (req, res) -> {
-            Job job = job(req, res);
+        get("/sdcpp/v1/jobs/([A-Za-z0-9_\\-]+)", ex -> {
+            Job job = job(ex);
             if (job != null) {
-                send(res, 200, jobs.json(job));
+                send(ex, 200, jobs.json(job));
             }
         });
-        r.post("/sdcpp/v1/jobs/{id}/cancel", (req, res) -> {
-            Job job = job(req, res);
+        post("/sdcpp/v1/jobs/([A-Za-z0-9_\\-]+)/cancel", ex -> {
+            Job job = job(ex);
             if (job != null) {
                 jobs.cancel(job, "job cancelled by client");
-                send(res, 200, jobs.json(job));
+                send(ex, 200, jobs.json(job));
             }
         });
-        r.get("/sdcpp/v1/jobs/{id}/events", this::events);
+        get("/sdcpp/v1/jobs/([A-Za-z0-9_\\-]+)/events", this::events);
     }
 
     // ---- handlers ----
 
-    private void sdapi(ServerRequest req, ServerResponse res, boolean img2img) {
-        byte[] body = body(req);
+    private void sdapi(Exchange ex, boolean img2img) throws IOException {
+        byte[] body = ex.body();
         if (body.length == 0) {
             throw new BadRequest("empty body");
         }
         ObjectNode j = Json.object(body);
         GenerationSpec spec = Params.fromSdapi(j, img2img, cfg.limits, catalog);
-        Job job = runSync(spec, res);
+        Job job = runSync(spec, ex);
         if (job == null) {
             return;
         }
@@ -201,12 +246,13 @@ final class Routes {
         job.images.forEach(im -> images.add(im.b64()));
         o.set("parameters", j);
         o.put("info", "");
-        send(res, 200, o);
+        send(ex, 200, o);
     }
 
     /** Runs a job for a synchronous route and returns it completed, or answers the failure and returns null. */
-    private Job runSync(GenerationSpec spec, ServerResponse res) {
+    private Job runSync(GenerationSpec spec, Exchange res) {
         Job job = jobs.submit(spec);
+        res.allowQuiet(cfg.syncTimeout);
         if (!Jobs.await(job, cfg.syncTimeout)) {
             jobs.cancel(job, "timed out");
             send(res, 504, error("generation timed out after " + cfg.syncTimeout.toSeconds() + " s"));
@@ -222,8 +268,8 @@ final class Routes {
         return null;
     }
 
-    private Job job(ServerRequest req, ServerResponse res) {
-        String id = req.path().pathParameters().get("id");
+    private Job job(Exchange res) {
+        String id = res.param(1);
         boolean[] expired = new boolean[1];
         Job job = jobs.find(id, expired);
         if (job == null) {
@@ -238,15 +284,14 @@ final class Routes {
      * last {@code done} with the job's JSON; then the stream ends. A comment every 15 s keeps
      * idle connections open.
      */
-    private void events(ServerRequest req, ServerResponse res) throws IOException, InterruptedException {
-        Job job = job(req, res);
+    private void events(Exchange ex) throws IOException, InterruptedException {
+        Job job = job(ex);
         if (job == null) {
             return;
         }
+        ex.allowQuiet(Duration.ofSeconds(60));
         BlockingQueue<Job.Event> q = jobs.subscribe(job);
-        res.header(HeaderNames.CONTENT_TYPE, "text/event-stream");
-        res.header(HeaderNames.CACHE_CONTROL, "no-cache");
-        try (OutputStream out = res.outputStream()) {
+        try (OutputStream out = ex.stream(200, "text/event-stream")) {
             while (true) {
                 Job.Event e = q.poll(15, TimeUnit.SECONDS);
                 if (e == null) {
@@ -370,28 +415,22 @@ final class Routes {
         return dot > 0 ? f.substring(0, dot) : f;
     }
 
-    private boolean authorized(ServerRequest req) {
-        String h = req.headers().first(HeaderNames.AUTHORIZATION).orElse("");
+    private boolean authorized(Exchange ex) {
+        String h = ex.header(HttpHeader.AUTHORIZATION);
+        if (h == null) {
+            return false;
+        }
         if (!h.regionMatches(true, 0, "Bearer ", 0, 7)) {
             return false;
         }
         return MessageDigest.isEqual(apiKey, h.substring(7).trim().getBytes(StandardCharsets.UTF_8));
     }
 
-    private static byte[] body(ServerRequest req) {
-        if (!req.content().hasEntity()) {
-            return new byte[0];
-        }
-        return req.content().as(byte[].class);
-    }
-
     static ObjectNode error(String message) {
         return F.objectNode().put("error", message);
     }
 
-    static void send(ServerResponse res, int status, JsonNode body) {
-        res.status(Status.create(status));
-        res.header(HeaderNames.CONTENT_TYPE, JSON);
-        res.send(body.toString().getBytes(StandardCharsets.UTF_8));
+    static void send(Exchange ex, int status, JsonNode body) {
+        ex.send(status, JSON, body.toString().getBytes(StandardCharsets.UTF_8));
     }
 }

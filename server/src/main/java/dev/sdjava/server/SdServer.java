@@ -1,9 +1,16 @@
 package dev.sdjava.server;
 
 import dev.sdjava.StableDiffusion;
-import io.helidon.common.socket.SocketOptions;
-import io.helidon.webserver.WebServer;
-import io.helidon.webserver.http1.Http1Config;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.NetworkConnectionLimit;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.VirtualThreadPool;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,7 +41,8 @@ public final class SdServer implements AutoCloseable {
     private final Builder cfg;
     private final Jobs jobs;
     private final Routes routes;
-    private WebServer web;
+    private Server web;
+    private int port;
     private volatile boolean closed;
     private final Object closeLock = new Object();
 
@@ -54,29 +62,42 @@ public final class SdServer implements AutoCloseable {
 
     /** Binds the listener and starts serving; returns this. */
     public SdServer start() {
-        web = WebServer.builder()
-                .host(cfg.host)
-                .port(cfg.port)
-                .maxPayloadSize(cfg.maxBodyBytes)
-                .maxTcpConnections(cfg.maxConnections)
-                .maxConcurrentRequests(cfg.maxConnections)
-                .idleConnectionTimeout(cfg.idleTimeout)
-                .idleConnectionPeriod(Duration.ofSeconds(Math.max(1, cfg.idleTimeout.toSeconds() / 2)))
-                .shutdownGracePeriod(Duration.ofSeconds(2))
-                // Blocking sockets (one virtual thread each), so that the read timeout (SO_TIMEOUT)
-                // applies: it is what drops clients that stall mid-request (slow-loris).
-                .useNio(false)
-                .connectionOptions(SocketOptions.builder().readTimeout(cfg.readTimeout).build())
-                .addProtocol(Http1Config.builder().maxHeadersSize(16 * 1024).maxPrologueLength(4096).build())
-                .routing(routes::register)
-                .build()
-                .start();
+        VirtualThreadPool threads = new VirtualThreadPool();
+        threads.setName("sdjava-http");
+        Server server = new Server(threads);
+        HttpConfiguration http = new HttpConfiguration();
+        http.setRequestHeaderSize(16 * 1024);
+        http.setSendServerVersion(false);
+        ServerConnector connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
+        connector.setHost(cfg.host);
+        connector.setPort(cfg.port);
+        // Drops a connection that sends or reads nothing for this long: stalled and slow-loris
+        // clients, and idle keep-alive ones. Routes that wait on a generation extend it.
+        connector.setIdleTimeout(cfg.readTimeout.toMillis());
+        server.addConnector(connector);
+        server.addBean(new NetworkConnectionLimit(cfg.maxConnections, connector));
+        server.setStopTimeout(2000);
+        server.setHandler(new Handler.Abstract() {
+            @Override
+            public boolean handle(Request request, Response response, Callback callback) {
+                routes.handle(new Exchange(request, response, callback, cfg.maxBodyBytes));
+                return true;
+            }
+        });
+        try {
+            server.start();
+        } catch (Exception e) {
+            jobs.close(Duration.ZERO);
+            throw new IllegalStateException("could not listen on " + cfg.host + ":" + cfg.port + ": " + e.getMessage(), e);
+        }
+        this.web = server;
+        this.port = connector.getLocalPort();
         return this;
     }
 
     /** The port the server listens on (the one picked by the system when built with port 0). */
     public int port() {
-        return web.port();
+        return port;
     }
 
     /** The address it listens on. */
@@ -115,7 +136,11 @@ public final class SdServer implements AutoCloseable {
         }
         jobs.close(cfg.shutdownGrace);
         if (web != null) {
-            web.stop();
+            try {
+                web.stop();
+            } catch (Exception e) {
+                throw new IllegalStateException("stopping the HTTP listener failed: " + e.getMessage(), e);
+            }
         }
     }
 
@@ -136,7 +161,6 @@ public final class SdServer implements AutoCloseable {
         Duration syncTimeout = Duration.ofHours(1);
         int maxConnections = 1024;
         Duration readTimeout = Duration.ofSeconds(30);
-        Duration idleTimeout = Duration.ofSeconds(60);
 
         private Builder(StableDiffusion sd) {
             this.sd = sd;
@@ -241,21 +265,16 @@ public final class SdServer implements AutoCloseable {
             return this;
         }
 
-        /** How long one read of a request may wait for bytes (stalled clients are dropped); default 30 s. */
+        /**
+         * How long a connection may send and receive nothing before it is dropped (stalled or
+         * slow-loris clients, idle keep-alive connections); default 30 s. Requests waiting for
+         * a generation, and event streams, are exempt.
+         */
         public Builder readTimeout(Duration d) {
             if (d == null || d.isNegative() || d.isZero()) {
                 throw new IllegalArgumentException("readTimeout must be > 0");
             }
             this.readTimeout = d;
-            return this;
-        }
-
-        /** How long a connection may stay idle between requests; default 60 s. */
-        public Builder idleTimeout(Duration d) {
-            if (d == null || d.isNegative() || d.isZero()) {
-                throw new IllegalArgumentException("idleTimeout must be > 0");
-            }
-            this.idleTimeout = d;
             return this;
         }
 
