@@ -1,0 +1,126 @@
+package dev.sdjava.server;
+
+import dev.sdjava.SdImage;
+
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Base64;
+import java.util.Iterator;
+import javax.imageio.IIOImage;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.ImageTypeSpecifier;
+import javax.imageio.ImageWriteParam;
+import javax.imageio.ImageWriter;
+import javax.imageio.metadata.IIOMetadata;
+import javax.imageio.metadata.IIOMetadataNode;
+import javax.imageio.stream.ImageInputStream;
+import javax.imageio.stream.ImageOutputStream;
+
+/** Image bytes in and out: PNG (with the parameters text upstream writes), JPEG, base64 and data URLs. */
+final class Codecs {
+    private static final String PNG_FORMAT = "javax_imageio_png_1.0";
+
+    private Codecs() {
+    }
+
+    static String base64(byte[] bytes) {
+        return Base64.getEncoder().encodeToString(bytes);
+    }
+
+    /** A PNG of {@code image}, with {@code parameters} in a tEXt chunk "parameters" when not null (as sd-server and sd-cli). */
+    static byte[] png(SdImage image, String parameters) {
+        ImageWriter writer = ImageIO.getImageWritersByFormatName("png").next();
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ImageOutputStream out = ImageIO.createImageOutputStream(bytes)) {
+            BufferedImage buffered = image.toBufferedImage();
+            IIOMetadata meta = writer.getDefaultImageMetadata(ImageTypeSpecifier.createFromRenderedImage(buffered), null);
+            if (parameters != null) {
+                IIOMetadataNode entry = new IIOMetadataNode("tEXtEntry");
+                entry.setAttribute("keyword", "parameters");
+                entry.setAttribute("value", parameters);
+                IIOMetadataNode text = new IIOMetadataNode("tEXt");
+                text.appendChild(entry);
+                IIOMetadataNode root = new IIOMetadataNode(PNG_FORMAT);
+                root.appendChild(text);
+                meta.mergeTree(PNG_FORMAT, root);
+            }
+            writer.setOutput(out);
+            writer.write(new IIOImage(buffered, null, meta));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            writer.dispose();
+        }
+        return bytes.toByteArray();
+    }
+
+    /** A JPEG of {@code image} at {@code quality} 0..100. */
+    static byte[] jpeg(SdImage image, int quality) {
+        ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ImageOutputStream out = ImageIO.createImageOutputStream(bytes)) {
+            ImageWriteParam p = writer.getDefaultWriteParam();
+            p.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
+            p.setCompressionQuality(Math.clamp(quality, 0, 100) / 100f);
+            writer.setOutput(out);
+            writer.write(null, new IIOImage(image.toBufferedImage(), null, null), p);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            writer.dispose();
+        }
+        return bytes.toByteArray();
+    }
+
+    /**
+     * Decodes a base64 image or {@code data:image/...;base64,} URL into {@code channels} channels
+     * (3 RGB, 1 grey). The declared size is read before any pixel is, so a small file claiming a
+     * huge image is refused without decoding it.
+     *
+     * @throws BadRequest naming {@code field} if it is not base64, not an image ImageIO reads, or larger than maxSide
+     */
+    static SdImage decodeImage(String field, String text, int channels, int maxSide) {
+        String b64 = text;
+        if (b64.startsWith("data:")) {
+            int comma = b64.indexOf(',');
+            if (comma < 0 || !b64.substring(0, comma).endsWith(";base64")) {
+                throw new BadRequest(field + " is a data URL without ;base64,");
+            }
+            b64 = b64.substring(comma + 1);
+        }
+        byte[] bytes;
+        try {
+            bytes = Base64.getMimeDecoder().decode(b64);
+        } catch (IllegalArgumentException e) {
+            throw new BadRequest(field + " is not valid base64: " + e.getMessage());
+        }
+        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
+            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+            if (!readers.hasNext()) {
+                throw new BadRequest(field + " is not an image in a format this server reads (PNG, JPEG, BMP, GIF)");
+            }
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(in, true, true);
+                int w = reader.getWidth(0);
+                int h = reader.getHeight(0);
+                if (w < 1 || h < 1 || w > maxSide || h > maxSide) {
+                    throw new BadRequest(field + " is " + w + "x" + h + "; each side must be 1.." + maxSide);
+                }
+                BufferedImage img = reader.read(0);
+                return SdImage.fromBufferedImage(img, channels);
+            } finally {
+                reader.dispose();
+            }
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof BadRequest b) {
+                throw b;
+            }
+            throw new BadRequest(field + " could not be decoded: " + e.getMessage());
+        }
+    }
+}

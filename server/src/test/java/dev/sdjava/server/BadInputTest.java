@@ -1,0 +1,206 @@
+package dev.sdjava.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.sdjava.GenerationRequest;
+import dev.sdjava.SdImage;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Bad input on loopback: each answer is a 4xx naming the problem, no job is started, and the
+ * server and its context still work afterwards (same pixels as the core API).
+ */
+class BadInputTest {
+    private static SdServer server;
+    private static Http http;
+
+    @BeforeAll
+    static void start() {
+        server = TestServers.start(b -> b.maxBodyBytes(64 * 1024).readTimeout(Duration.ofSeconds(2)));
+        http = Http.of(server);
+    }
+
+    private long before;
+
+    @org.junit.jupiter.api.BeforeEach
+    void count() {
+        before = server.jobCounts()[0];
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    private static void bad(int status, String path, String body, String messagePart) {
+        Http.Res r = http.post(path, body);
+        assertEquals(status, r.status(), path + " " + body + " -> " + r.body());
+        JsonNode j = r.json();
+        assertTrue(j.get("error").asText().contains(messagePart), () -> "error should mention '" + messagePart + "': " + r.body());
+    }
+
+    @Test
+    void malformedJson() {
+        for (String p : List.of("/sdcpp/v1/img_gen", "/sdapi/v1/txt2img", "/sdapi/v1/img2img", "/v1/images/generations")) {
+            bad(400, p, "{\"prompt\": \"x\",", "invalid json");
+            bad(400, p, "[1,2]", "must be a JSON object");
+            bad(400, p, "{\"prompt\":\"x\"} trailing", "invalid json");
+            bad(400, p, "{\"prompt\":\"a\",\"prompt\":\"b\"}", "invalid json");
+            assertTrue(http.post(p, "{\"prompt\":\"a\",\"prompt\":\"b\"}").json().get("message").asText().contains("Duplicate field"));
+            bad(400, p, "[".repeat(5000), "invalid json");
+            bad(400, p, "", "empty body");
+        }
+        bad(400, "/v1/images/generations", "{\"prompt\":\"x <sd_cpp_extra_args>{oops</sd_cpp_extra_args>\"}", "invalid sd_cpp_extra_args");
+        assertEquals(before, server.jobCounts()[0], "no job was started");
+    }
+
+    @Test
+    void wrongTypes() {
+        bad(400, "/sdapi/v1/txt2img", "{\"prompt\":\"x\",\"width\":\"64\"}", "width must be an integer");
+        bad(400, "/sdapi/v1/txt2img", "{\"prompt\":\"x\",\"steps\":2.5}", "steps must be an integer");
+        bad(400, "/sdapi/v1/txt2img", "{\"prompt\":42}", "prompt must be a string");
+        bad(400, "/sdapi/v1/txt2img", "{\"prompt\":\"x\",\"seed\":1e400}", "seed");
+        bad(400, "/sdcpp/v1/img_gen", "{\"prompt\":\"x\",\"sample_params\":[]}", "sample_params must be an object");
+        bad(400, "/sdcpp/v1/img_gen", "{\"prompt\":\"x\",\"sample_params\":{\"guidance\":{\"txt_cfg\":\"high\"}}}", "txt_cfg must be a finite number");
+        bad(400, "/sdcpp/v1/img_gen", "{\"prompt\":\"x\",\"init_image\":\"@@@not base64@@@\"}", "init_image is not valid base64");
+        bad(400, "/sdcpp/v1/img_gen", "{\"prompt\":\"x\",\"init_image\":\"aGVsbG8=\"}", "init_image is not an image");
+        bad(400, "/sdcpp/v1/img_gen", "{\"prompt\":\"x\",\"lora\":[{\"path\":\"../../etc/passwd\"}]}", "invalid lora path");
+        bad(400, "/sdcpp/v1/img_gen", "{\"prompt\":\"x\",\"width\":99999999999}", "width must be an integer in 32-bit range");
+        bad(400, "/v1/images/generations", "{\"prompt\":\"x\",\"n\":\"2\"}", "n must be an integer");
+        bad(400, "/v1/images/generations", "{\"prompt\":\"x\",\"output_format\":\"gif\"}", "invalid output_format");
+        bad(400, "/sdapi/v1/txt2img", "{\"prompt\":\"\"}", "prompt required");
+        assertEquals(before, server.jobCounts()[0], "no job was started");
+    }
+
+    @Test
+    void unknownSamplersAndSchedulers() {
+        bad(400, "/sdapi/v1/txt2img", "{\"prompt\":\"x\",\"sampler_name\":\"DPM++ 9000\"}", "unknown sampler 'DPM++ 9000'");
+        bad(400, "/sdapi/v1/txt2img", "{\"prompt\":\"x\",\"scheduler\":\"weekly\"}", "unknown scheduler 'weekly'");
+        bad(400, "/sdcpp/v1/img_gen", "{\"prompt\":\"x\",\"sample_params\":{\"sample_method\":\"nope\"}}", "known: default, euler, euler_a");
+        assertEquals(before, server.jobCounts()[0], "no job was started");
+    }
+
+    @Test
+    void negativeOrHugeSizes() {
+        bad(400, "/sdapi/v1/txt2img", "{\"prompt\":\"x\",\"width\":-64,\"height\":64}", "width and height must be positive");
+        bad(400, "/sdapi/v1/txt2img", "{\"prompt\":\"x\",\"width\":100000,\"height\":64}", "width must be 64..4096");
+        bad(400, "/sdapi/v1/txt2img", "{\"prompt\":\"x\",\"width\":65,\"height\":64}", "multiple of 8");
+        bad(400, "/v1/images/generations", "{\"prompt\":\"x\",\"size\":\"-64x64\"}", "size must be positive");
+        bad(400, "/v1/images/generations", "{\"prompt\":\"x\",\"size\":\"99999x99999\"}", "must be 64..4096");
+        bad(400, "/v1/images/generations", "{\"prompt\":\"x\",\"size\":\"big\"}", "size must be WIDTHxHEIGHT");
+        bad(400, "/sdcpp/v1/img_gen", "{\"prompt\":\"x\",\"height\":8192,\"width\":8192}", "must be 64..4096");
+        // A tiny PNG header claiming 100000x100000: refused from the header, never decoded.
+        byte[] png = Codecs.png(new SdImage(8, 8, 3, new byte[8 * 8 * 3]), null);
+        png[16] = 0; png[17] = 1; png[18] = (byte) 0x86; png[19] = (byte) 0xA0;
+        String b64 = java.util.Base64.getEncoder().encodeToString(png);
+        bad(400, "/sdcpp/v1/img_gen", "{\"prompt\":\"x\",\"init_image\":\"" + b64 + "\"}", "init_image");
+        assertEquals(before, server.jobCounts()[0], "no job was started");
+    }
+
+    @Test
+    void bodyOverTheLimitIs413() {
+        byte[] big = ("{\"prompt\":\"" + "x".repeat(70 * 1024) + "\"}").getBytes(StandardCharsets.UTF_8);
+        Http.Res r = http.post("/sdcpp/v1/img_gen", big);
+        assertEquals(413, r.status(), r.body());
+        assertEquals(before, server.jobCounts()[0], "no job was started");
+        assertEquals(200, http.get("/v1/models").status());
+    }
+
+    /** Clients that trickle or stall their headers are dropped after the read timeout and never hold up others. */
+    @Test
+    void slowLorisConnectionsAreDroppedAndOthersServed() throws Exception {
+        List<Socket> slow = new ArrayList<>();
+        try {
+            for (int i = 0; i < 50; i++) {
+                Socket s = new Socket(InetAddress.getLoopbackAddress(), server.port());
+                s.getOutputStream().write("GET /v1/models HTTP/1.1\r\nHost: x\r\nX-Slow: ".getBytes(StandardCharsets.US_ASCII));
+                s.getOutputStream().flush();
+                slow.add(s);
+            }
+            long t0 = System.nanoTime();
+            assertEquals(200, http.get("/v1/models").status());
+            assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(2), "a normal request waits for no slow client");
+            // The stalled ones: the server closes them once the read timeout (2 s) passes.
+            for (Socket s : slow) {
+                s.setSoTimeout(10_000);
+                InputStream in = s.getInputStream();
+                long start = System.nanoTime();
+                int b;
+                try {
+                    while ((b = in.read()) >= 0) {
+                        // a 408/400 answer before closing is fine too
+                    }
+                } catch (IOException reset) {
+                    // closed by the server
+                }
+                assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(9), "stalled connection was not closed");
+            }
+        } finally {
+            for (Socket s : slow) {
+                s.close();
+            }
+        }
+        assertEquals(200, http.get("/v1/models").status());
+    }
+
+    /** 500 connections at once, each one request: every one is answered, the server stays up. */
+    @Test
+    void fiveHundredConcurrentConnections() throws Exception {
+        int n = 500;
+        try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<Integer>> answers = new ArrayList<>();
+            java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+            for (int i = 0; i < n; i++) {
+                answers.add(pool.submit(() -> {
+                    try (Socket s = new Socket(InetAddress.getLoopbackAddress(), server.port())) {
+                        s.setSoTimeout(30_000);
+                        go.await();
+                        OutputStream out = s.getOutputStream();
+                        out.write("GET /sdapi/v1/options HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                        out.flush();
+                        String head = new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+                        return Integer.parseInt(head.substring(9, 12));
+                    }
+                }));
+            }
+            go.countDown();
+            int ok = 0;
+            for (Future<Integer> f : answers) {
+                if (f.get(60, TimeUnit.SECONDS) == 200) {
+                    ok++;
+                }
+            }
+            assertEquals(n, ok, "every connection answered 200");
+        }
+        assertEquals(200, http.get("/v1/models").status());
+    }
+
+    /** After all of the above, the same server still generates what the core API does. */
+    @Test
+    void stillGeneratesAfterBadInput() {
+        malformedJson();
+        wrongTypes();
+        Http.Res r = http.post("/sdapi/v1/txt2img", "{\"prompt\":\"ok\",\"width\":64,\"height\":64,\"steps\":2,\"seed\":9}");
+        assertEquals(200, r.status(), r.body());
+        SdImage want = TestServers.core(GenerationRequest.builder("ok").size(64, 64).steps(2).seed(9).build()).getFirst();
+        assertArrayEquals(want.pixels(), Http.image(r.json().get("images").get(0).asText()).pixels());
+    }
+}
