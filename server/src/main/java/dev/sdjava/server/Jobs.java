@@ -171,11 +171,12 @@ final class Jobs implements AutoCloseable {
     }
 
     /**
-     * The one place that stops the generation now running in sd.cpp. On main,
-     * {@link StableDiffusion#cancel()} cannot interrupt sd.cpp: the running call ends when sd.cpp
-     * returns and its images are dropped. Once the context offers real cancellation (a submit()
-     * future, or cancel() reaching native code), this is the line to change. Called under the lock
-     * with {@code running} set, so it never reaches another job: the worker issues the next
+     * The one place that stops the generation now running in sd.cpp: {@link StableDiffusion#cancel()}
+     * sets sd.cpp's cancel flag (and its CPU abort callback stops the step being computed), so the
+     * worker is free again within a step on CPU. It also cancels generations waiting for the
+     * context, which is harmless here because the worker is the context's only caller; a service
+     * that shares the context with other callers should give the server its own. Called under the
+     * lock with {@code running} set, so it never reaches another job: the worker issues the next
      * generate only after taking the lock again.
      */
     private void stopRunning() {
