@@ -104,21 +104,20 @@ public class InternalBenchmarks {
     /** What generate() does before calling sd.cpp, for a text-to-image request with every option kind. */
     @Benchmark
     public long buildParamsTxt2img() {
-        try (Arena call = Arena.ofConfined()) {
-            MemorySegment p = sd_img_gen_params_t.allocate(call);
-            SdCpp.sd_img_gen_params_init(p);
-            InProcessEngine.fill(p, txt2img, 42, SamplingMethod.EULER, Scheduler.DISCRETE, call);
-            return sd_img_gen_params_t.seed(p);
-        }
+        return buildParams(txt2img);
     }
 
     /** The same with a 512x512 RGB init image and a mask, which are copied to native memory. */
     @Benchmark
     public long buildParamsImg2img512() {
+        return buildParams(img2img);
+    }
+
+    private static long buildParams(GenerationRequest request) {
         try (Arena call = Arena.ofConfined()) {
             MemorySegment p = sd_img_gen_params_t.allocate(call);
             SdCpp.sd_img_gen_params_init(p);
-            InProcessEngine.fill(p, img2img, 42, SamplingMethod.EULER, Scheduler.DISCRETE, call);
+            InProcessEngine.fill(p, request, 42, SamplingMethod.EULER, Scheduler.DISCRETE, call);
             return sd_img_gen_params_t.seed(p);
         }
     }

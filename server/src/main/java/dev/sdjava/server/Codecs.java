@@ -12,50 +12,18 @@ import java.util.Iterator;
 import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
-import javax.imageio.ImageTypeSpecifier;
 import javax.imageio.ImageWriteParam;
 import javax.imageio.ImageWriter;
-import javax.imageio.metadata.IIOMetadata;
-import javax.imageio.metadata.IIOMetadataNode;
 import javax.imageio.stream.ImageInputStream;
 import javax.imageio.stream.ImageOutputStream;
 
-/** Image bytes in and out: PNG (with the parameters text upstream writes), JPEG, base64 and data URLs. */
+/** Image bytes in and out: JPEG, base64 and data URLs (PNG comes from the core: {@code GeneratedImage.toPng()}). */
 final class Codecs {
-    private static final String PNG_FORMAT = "javax_imageio_png_1.0";
-
     private Codecs() {
     }
 
     static String base64(byte[] bytes) {
         return Base64.getEncoder().encodeToString(bytes);
-    }
-
-    /** A PNG of {@code image}, with {@code parameters} in a tEXt chunk "parameters" when not null (as sd-server and sd-cli). */
-    static byte[] png(SdImage image, String parameters) {
-        ImageWriter writer = ImageIO.getImageWritersByFormatName("png").next();
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (ImageOutputStream out = ImageIO.createImageOutputStream(bytes)) {
-            BufferedImage buffered = image.toBufferedImage();
-            IIOMetadata meta = writer.getDefaultImageMetadata(ImageTypeSpecifier.createFromRenderedImage(buffered), null);
-            if (parameters != null) {
-                IIOMetadataNode entry = new IIOMetadataNode("tEXtEntry");
-                entry.setAttribute("keyword", "parameters");
-                entry.setAttribute("value", parameters);
-                IIOMetadataNode text = new IIOMetadataNode("tEXt");
-                text.appendChild(entry);
-                IIOMetadataNode root = new IIOMetadataNode(PNG_FORMAT);
-                root.appendChild(text);
-                meta.mergeTree(PNG_FORMAT, root);
-            }
-            writer.setOutput(out);
-            writer.write(new IIOImage(buffered, null, meta));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } finally {
-            writer.dispose();
-        }
-        return bytes.toByteArray();
     }
 
     /** A JPEG of {@code image} at {@code quality} 0..100. */

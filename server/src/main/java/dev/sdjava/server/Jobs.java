@@ -328,7 +328,7 @@ final class Jobs implements AutoCloseable {
                 }
                 ObjectNode o = JsonNodeFactory.instance.objectNode();
                 o.put("step", step);
-                o.put("b64_json", Codecs.base64(Codecs.png(frames.getFirst(), null)));
+                o.put("b64_json", Codecs.base64(frames.getFirst().toPng()));
                 job.publish(new Job.Event("preview", o.toString()));
             });
         }
@@ -341,7 +341,7 @@ final class Jobs implements AutoCloseable {
             SdImage im = g.image();
             byte[] bytes = spec.outputFormat().equals("jpeg")
                     ? Codecs.jpeg(im, spec.outputCompression())
-                    : Codecs.png(im, spec.embedMetadata() ? g.parameters() : null);
+                    : spec.embedMetadata() ? g.toPng() : im.toPng();
             images.add(new Job.Image(g.index(), g.seed(), Codecs.base64(bytes), g.parameters()));
         }
         return images;

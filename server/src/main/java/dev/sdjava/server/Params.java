@@ -19,6 +19,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -610,14 +612,7 @@ final class Params {
     }
 
     static String str(JsonNode o, String key, String def) {
-        JsonNode v = o.get(key);
-        if (v == null || v.isNull()) {
-            return def;
-        }
-        if (!v.isTextual()) {
-            throw new BadRequest(key + " must be a string, got " + v.getNodeType().name().toLowerCase(Locale.ROOT));
-        }
-        return v.textValue();
+        return typed(o, key, def, JsonNode::isTextual, v -> "a string" + got(v), JsonNode::textValue);
     }
 
     private static String text(JsonNode v, String what) {
@@ -628,58 +623,46 @@ final class Params {
     }
 
     static Integer integer(JsonNode o, String key) {
-        JsonNode v = o.get(key);
-        if (v == null || v.isNull()) {
-            return null;
-        }
-        if (!v.isIntegralNumber() || !v.canConvertToInt()) {
-            throw new BadRequest(key + " must be an integer" + (v.isIntegralNumber() ? " in 32-bit range" : ", got " + v.getNodeType().name().toLowerCase(Locale.ROOT)));
-        }
-        return v.intValue();
+        return typed(o, key, null, v -> v.isIntegralNumber() && v.canConvertToInt(),
+                v -> "an integer" + (v.isIntegralNumber() ? " in 32-bit range" : got(v)), JsonNode::intValue);
     }
 
     private static Long int64(JsonNode o, String key) {
-        JsonNode v = o.get(key);
-        if (v == null || v.isNull()) {
-            return null;
-        }
-        if (!v.isIntegralNumber() || !v.canConvertToLong()) {
-            throw new BadRequest(key + " must be an integer, got " + v.getNodeType().name().toLowerCase(Locale.ROOT));
-        }
-        return v.longValue();
+        return typed(o, key, null, v -> v.isIntegralNumber() && v.canConvertToLong(), v -> "an integer" + got(v), JsonNode::longValue);
     }
 
     private static Float number(JsonNode o, String key) {
-        JsonNode v = o.get(key);
-        if (v == null || v.isNull()) {
-            return null;
-        }
-        if (!v.isNumber() || !Float.isFinite(v.floatValue())) {
-            throw new BadRequest(key + " must be a finite number, got " + (v.isNumber() ? v.asText() : v.getNodeType().name().toLowerCase(Locale.ROOT)));
-        }
-        return v.floatValue();
+        return typed(o, key, null, v -> v.isNumber() && Float.isFinite(v.floatValue()), v -> "a finite number" + got(v),
+                JsonNode::floatValue);
     }
 
     private static Boolean bool(JsonNode o, String key) {
-        JsonNode v = o.get(key);
-        if (v == null || v.isNull()) {
-            return null;
-        }
-        if (!v.isBoolean()) {
-            throw new BadRequest(key + " must be true or false, got " + v.getNodeType().name().toLowerCase(Locale.ROOT));
-        }
-        return v.booleanValue();
+        return typed(o, key, null, JsonNode::isBoolean, v -> "true or false" + got(v), JsonNode::booleanValue);
     }
 
     private static ObjectNode object(JsonNode o, String key) {
+        return typed(o, key, null, v -> v instanceof ObjectNode, v -> "an object", v -> (ObjectNode) v);
+    }
+
+    /**
+     * Field {@code key} of {@code o}: {@code def} when absent or null, its value when {@code ok},
+     * else a 400 "KEY must be EXPECTED".
+     */
+    private static <T> T typed(JsonNode o, String key, T def, Predicate<JsonNode> ok, Function<JsonNode, String> expected,
+                               Function<JsonNode, T> value) {
         JsonNode v = o.get(key);
         if (v == null || v.isNull()) {
-            return null;
+            return def;
         }
-        if (!(v instanceof ObjectNode obj)) {
-            throw new BadRequest(key + " must be an object");
+        if (!ok.test(v)) {
+            throw new BadRequest(key + " must be " + expected.apply(v));
         }
-        return obj;
+        return value.apply(v);
+    }
+
+    /** ", got 2.5" for a number, ", got string" for anything else: what the client sent. */
+    private static String got(JsonNode v) {
+        return ", got " + (v.isNumber() ? v.asText() : v.getNodeType().name().toLowerCase(Locale.ROOT));
     }
 
     private static float[] floats(JsonNode v, String what) {

@@ -108,7 +108,7 @@ class BadInputTest {
         bad(400, "/v1/images/generations", "{\"prompt\":\"x\",\"size\":\"big\"}", "size must be WIDTHxHEIGHT");
         bad(400, "/sdcpp/v1/img_gen", "{\"prompt\":\"x\",\"height\":8192,\"width\":8192}", "must be 64..4096");
         // A tiny PNG header claiming 100000x100000: refused from the header, never decoded.
-        byte[] png = Codecs.png(new SdImage(8, 8, 3, new byte[8 * 8 * 3]), null);
+        byte[] png = new SdImage(8, 8, 3, new byte[8 * 8 * 3]).toPng();
         png[16] = 0; png[17] = 1; png[18] = (byte) 0x86; png[19] = (byte) 0xA0;
         String b64 = java.util.Base64.getEncoder().encodeToString(png);
         bad(400, "/sdcpp/v1/img_gen", "{\"prompt\":\"x\",\"init_image\":\"" + b64 + "\"}", "init_image");

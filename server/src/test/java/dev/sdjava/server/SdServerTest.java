@@ -66,7 +66,7 @@ class SdServerTest {
     @Test
     void sdapiImg2imgEqualsCore() {
         SdImage init = Fixtures.gradient(64, 64);
-        String b64 = "data:image/png;base64," + Base64.getEncoder().encodeToString(Codecs.png(init, null));
+        String b64 = "data:image/png;base64," + Base64.getEncoder().encodeToString(init.toPng());
         Http.Res r = http.post("/sdapi/v1/img2img", """
                 {"prompt":"a castle","init_images":["%s"],"denoising_strength":0.6,"steps":2,"seed":5,"sampler_name":"euler_a"}"""
                 .formatted(b64));
