@@ -114,10 +114,11 @@ public final class Upscaler implements AutoCloseable {
     public void close() {
         lock.lock();
         try {
-            if (!closed) {
-                closed = true;
-                arena.close();
+            if (closed) {
+                return;
             }
+            closed = true;
+            arena.close();
         } finally {
             lock.unlock();
         }
