@@ -8,7 +8,6 @@ import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import javax.tools.ToolProvider;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -20,16 +19,7 @@ class ReadmeExampleTest {
 
     @Test
     void readmeExampleCompilesAndGeneratesAnImage() throws Exception {
-        Path readme = Path.of(System.getProperty("sdjava.test.projectDir", ".."), "README.md");
-        String text = Files.readString(readme);
-        int start = text.indexOf("```java\n");
-        assertTrue(start >= 0, "README has a java example");
-        String code = text.substring(start + 8, text.indexOf("```", start + 8));
-        Path src = tmp.resolve("Example.java");
-        Files.writeString(src, code);
-        int rc = ToolProvider.getSystemJavaCompiler().run(null, null, null,
-                "-cp", System.getProperty("java.class.path"), "-d", tmp.toString(), src.toString());
-        assertEquals(0, rc, "the README example must compile");
+        ReadmeExamples.compile(null, "Example", tmp);
 
         String userDir = System.getProperty("user.dir");
         try (var loader = new URLClassLoader(new java.net.URL[] {tmp.toUri().toURL()}, getClass().getClassLoader())) {

@@ -1,14 +1,10 @@
 package dev.sdjava.springai;
 
+import dev.sdjava.ReadmeExamples;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
-import javax.tools.ToolProvider;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The README's Spring AI example, taken from the README itself, compiles against this module. */
 class ReadmeSnippetTest {
@@ -17,16 +13,6 @@ class ReadmeSnippetTest {
 
     @Test
     void readmeExampleCompiles() throws Exception {
-        String text = Files.readString(Path.of(System.getProperty("sdjava.test.projectDir", ".."), "README.md"));
-        int section = text.indexOf("\n### Spring AI\n");
-        assertTrue(section >= 0, "README has a Spring AI section");
-        int start = text.indexOf("```java\n", section);
-        assertTrue(start >= 0 && start < text.indexOf("\n## ", section + 1), "the Spring AI section has a java example");
-        String code = text.substring(start + 8, text.indexOf("```", start + 8));
-        Path src = tmp.resolve("Posters.java");
-        Files.writeString(src, code);
-        int rc = ToolProvider.getSystemJavaCompiler().run(null, null, null,
-                "-cp", System.getProperty("java.class.path"), "-d", tmp.toString(), src.toString());
-        assertEquals(0, rc, "the README example must compile");
+        ReadmeExamples.compile("### Spring AI", "Posters", tmp);
     }
 }
