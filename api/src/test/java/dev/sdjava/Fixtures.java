@@ -149,4 +149,18 @@ public final class Fixtures {
             args.add(String.valueOf(value));
         }
     }
+
+    /**
+     * The sd-cli flags of the request's size, steps, CFG, seed, batch and clip skip, each only when
+     * the request sets it: both sides then run sd.cpp's own defaults for the rest.
+     */
+    public static void requestFlags(java.util.List<String> args, GenerationRequest r) {
+        flag(args, "-W", r.width());
+        flag(args, "-H", r.height());
+        flag(args, "--steps", r.steps());
+        flag(args, "--cfg-scale", r.cfgScale());
+        flag(args, "-s", r.seed());
+        flag(args, "-b", r.batchCount());
+        flag(args, "--clip-skip", r.clipSkip());
+    }
 }

@@ -120,14 +120,7 @@ class ParityTest {
     private static List<String> cliArgs(Case k, StableDiffusion sd, Path dir) throws Exception {
         GenerationRequest r = k.request();
         List<String> a = new ArrayList<>(List.of("-m", k.model().toString(), "-t", String.valueOf(Fixtures.THREADS)));
-        // Only what the request sets: both sides then run sd.cpp's own defaults for the rest.
-        Fixtures.flag(a, "-W", r.width());
-        Fixtures.flag(a, "-H", r.height());
-        Fixtures.flag(a, "--steps", r.steps());
-        Fixtures.flag(a, "--cfg-scale", r.cfgScale());
-        Fixtures.flag(a, "-s", r.seed());
-        Fixtures.flag(a, "-b", r.batchCount());
-        Fixtures.flag(a, "--clip-skip", r.clipSkip());
+        Fixtures.requestFlags(a, r);
         String prompt = r.prompt();
         if (!k.loras().isEmpty()) {
             Lora l = k.loras().getFirst();

@@ -51,12 +51,7 @@ class VulkanVsCpuTest {
         Files.createDirectories(dir);
         List<String> args = new java.util.ArrayList<>(List.of("-m", Fixtures.sd1().toString(),
                 "-t", String.valueOf(Fixtures.THREADS), "-p", request.prompt()));
-        Fixtures.flag(args, "-W", request.width());
-        Fixtures.flag(args, "-H", request.height());
-        Fixtures.flag(args, "--steps", request.steps());
-        Fixtures.flag(args, "--cfg-scale", request.cfgScale());
-        Fixtures.flag(args, "-s", request.seed());
-        Fixtures.flag(args, "--clip-skip", request.clipSkip());
+        Fixtures.requestFlags(args, request);
         SdImage cpu = Fixtures.runCli(dir.resolve("cpu"), args, 1).getFirst();
         vulkan.writePng(dir.resolve("vulkan.png"));
 
