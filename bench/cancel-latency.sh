@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Cancel latency benchmark (issue 12; not a timed test): dev.sdjava.bench.CancelLatency on the
 # synthetic SD1 model, in-process, after `mvn -o -pl options-processor,synthetic,api,bench compile`.
-# Arguments are key=value (size=512 steps=1 n=20 threads=2 budget=600 seed=1 model=...).
+# Arguments are key=value (size=512 steps=1 n=20 threads=2 budget=600 seed=1 from=0 model=...).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"

@@ -25,14 +25,16 @@ import java.util.logging.Logger;
  * generation, at random points of a whole generation (text encoding, sampling, VAE decode).
  *
  * <p>One warm-up generation, timed, gives the length {@code T} of a whole run; then each of
- * {@code n} generations is cancelled at a uniformly random moment in {@code [0, T)} (seeded, so a
- * rerun draws the same points), and the time from {@code cancel()} to {@code generate}'s
- * {@link CancellationException} is recorded with the stage sd.cpp was in (from its log lines).
+ * {@code n} generations is cancelled at a uniformly random moment in {@code [from*T, T)} (seeded, so a
+ * rerun draws the same points; {@code from=0.6} aims at the VAE decode of a 1-step run), and the
+ * time from {@code cancel()} to {@code generate}'s {@link CancellationException} is recorded with
+ * the stage sd.cpp was in (from its log lines). A generation that finished before its cancel is
+ * listed as "finished" and left out of the figures.
  * A run stops drawing new points once {@code budget} seconds have passed and reports how many it
  * made. Prints one line per cancel, then the median and maximum, overall and per stage.
  *
  * <pre>
- * bench/cancel-latency.sh [key=value ...]   size=512 steps=1 n=20 threads=2 budget=600 seed=1 model=(synthetic SD1 f16)
+ * bench/cancel-latency.sh [key=value ...]   size=512 steps=1 n=20 threads=2 budget=600 seed=1 from=0 model=(synthetic SD1 f16)
  * </pre>
  * Not a timed test: the figures depend on the machine and its load (README, "Cancelling").
  */
@@ -58,6 +60,7 @@ public final class CancelLatency {
         int n = Integer.parseInt(a.getOrDefault("n", "20"));
         int threads = Integer.parseInt(a.getOrDefault("threads", "2"));
         double budget = Double.parseDouble(a.getOrDefault("budget", "600"));
+        double from = Double.parseDouble(a.getOrDefault("from", "0"));
         Random random = new Random(Long.parseLong(a.getOrDefault("seed", "1")));
         Path model = a.containsKey("model") ? Path.of(a.get("model"))
                 : SyntheticModel.cached(Architecture.SD1, Precision.F16, 42);
@@ -97,7 +100,7 @@ public final class CancelLatency {
                     StableDiffusion.backend(), size, size, steps, threads, whole);
             System.out.printf("%4s %8s %-14s %12s%n", "#", "at s", "stage", "latency ms");
             for (int i = 1; i <= n; i++) {
-                double at = random.nextDouble() * whole;
+                double at = (from + random.nextDouble() * (1 - from)) * whole;
                 if ((System.nanoTime() - start) / 1e9 + at + 5 > budget) {
                     System.out.printf("budget of %.0f s reached after %d cancels%n", budget, i - 1);
                     break;
@@ -119,6 +122,9 @@ public final class CancelLatency {
                 System.out.printf(Locale.ROOT, "%4d %8.2f %-14s %12.1f%n", i, at, where, ms);
             }
         }
+        System.out.printf("%d of %d generations finished before their cancel (left out)%n",
+                samples.stream().filter(x -> x.stage().equals("finished")).count(), samples.size());
+        samples = samples.stream().filter(x -> !x.stage().equals("finished")).toList();
         report("all", samples);
         for (String s : List.of("text encoding", "sampling", "vae decode")) {
             report(s, samples.stream().filter(x -> x.stage().equals(s)).toList());
