@@ -66,6 +66,18 @@ final class Codecs {
         } catch (IllegalArgumentException e) {
             throw new BadRequest(field + " is not valid base64: " + e.getMessage());
         }
+        return decodeImage(field, bytes, channels, maxSide);
+    }
+
+    /**
+     * Decodes encoded image {@code bytes} (an uploaded file) as {@link #decodeImage(String, String, int, int)} does.
+     *
+     * @throws BadRequest naming {@code field} if it is not an image ImageIO reads, or larger than maxSide
+     */
+    static SdImage decodeImage(String field, byte[] bytes, int channels, int maxSide) {
+        if (bytes.length == 0) {
+            throw new BadRequest(field + " is empty");
+        }
         try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
             Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
             if (!readers.hasNext()) {

@@ -25,7 +25,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Turns the three request schemas (sdcpp's native one, sdapi's and OpenAI's) into a
+ * Turns the request schemas (sdcpp's native one, sdapi's, OpenAI's JSON and its edit form) into a
  * {@link GenerationSpec}, with sd-server's defaults and field rules, and stricter checks: a field
  * of the wrong type, an unknown sampler or scheduler, a size out of range is a {@link BadRequest}
  * naming the field, where sd-server ignores the field or fails with a 500.
@@ -33,6 +33,8 @@ import java.util.regex.Pattern;
 final class Params {
     /** sd-server's {@code <sd_cpp_extra_args>...</sd_cpp_extra_args>} block inside a prompt (first one). */
     private static final Pattern EXTRA_ARGS = Pattern.compile("<sd_cpp_extra_args>(.*?)</sd_cpp_extra_args>", Pattern.DOTALL);
+    /** OpenAI's {@code size}: WIDTHxHEIGHT. */
+    private static final Pattern SIZE = Pattern.compile("(-?\\d{1,9})x(-?\\d{1,9})");
 
     /** sdapi's sampler names (WebUI style), mapped as sd-server's {@code get_sdapi_sample_method}. */
     private static final Map<String, SamplingMethod> WEBUI_SAMPLERS = Map.ofEntries(
@@ -104,7 +106,21 @@ final class Params {
     PreviewMode previewMode;
     int previewInterval = 1;
     /** Pending image fields, decoded once the size is known. */
-    private final List<String[]> images = new ArrayList<>();
+    private final List<Pending> images = new ArrayList<>();
+
+    /**
+     * An image field not decoded yet: base64 {@code text} (JSON schemas) or raw {@code bytes}
+     * (multipart files), named {@code label} in errors.
+     *
+     * @param target  init_image, mask_image, control_image, ref_images, edit_image (init image and
+     *                first reference, as sd-server's edits), or invert_mask (a marker)
+     * @param anySize a reference image that may have its own size (sd.cpp resizes references)
+     */
+    private record Pending(String target, String label, String text, byte[] bytes, boolean anySize) {
+        Pending(String target, String text) {
+            this(target, target, text, null, false);
+        }
+    }
 
     private Params(Limits limits, Catalog catalog) {
         this.limits = limits;
@@ -171,18 +187,18 @@ final class Params {
                     throw new BadRequest("init_images must be an array of base64 images");
                 }
                 if (!init.isEmpty()) {
-                    p.images.add(new String[] {"init_image", text(init.get(0), "init_images[0]")});
+                    p.images.add(new Pending("init_image", text(init.get(0), "init_images[0]")));
                 }
             }
             String mask = str(j, "mask", null);
             if (mask != null) {
-                p.images.add(new String[] {"mask_image", mask});
+                p.images.add(new Pending("mask_image", mask));
                 JsonNode inv = j.get("inpainting_mask_invert");
                 if (inv != null && !inv.isNull()) {
                     boolean invert = inv.isBoolean() ? inv.booleanValue()
                             : inv.isIntegralNumber() ? inv.longValue() != 0 : fail("inpainting_mask_invert must be an integer or a boolean");
                     if (invert) {
-                        p.images.add(new String[] {"invert_mask", ""});
+                        p.images.add(new Pending("invert_mask", ""));
                     }
                 }
             }
@@ -195,7 +211,7 @@ final class Params {
         if (extra != null && extra.isArray()) {
             for (JsonNode e : extra) {
                 if (e.isTextual()) {
-                    p.images.add(new String[] {"ref_images", e.textValue()});
+                    p.images.add(new Pending("ref_images", e.textValue()));
                 }
             }
         }
@@ -215,15 +231,9 @@ final class Params {
         p.width = 512;
         p.height = 512;
         if (!size.isEmpty() && !size.equals("auto")) {
-            Matcher m = Pattern.compile("(-?\\d{1,9})x(-?\\d{1,9})").matcher(size);
-            if (!m.matches()) {
-                throw new BadRequest("size must be WIDTHxHEIGHT, e.g. 512x512, got '" + size + "'");
-            }
-            p.width = Integer.parseInt(m.group(1));
-            p.height = Integer.parseInt(m.group(2));
-            if (p.width <= 0 || p.height <= 0) {
-                throw new BadRequest("size must be positive, got '" + size + "'");
-            }
+            int[] wh = size(size);
+            p.width = wh[0];
+            p.height = wh[1];
         }
         if (p.prompt.isEmpty()) {
             throw new BadRequest("prompt required");
@@ -231,6 +241,89 @@ final class Params {
         p.outputOptions();
         p.extraArgs();
         return p.build();
+    }
+
+    /** Most images in one edit request (OpenAI's documented limit for image[]). */
+    static final int MAX_EDIT_IMAGES = 16;
+
+    /**
+     * POST /v1/images/edits, a multipart form ({@code build_openai_edit_request}): the files
+     * {@code image[]} (or one {@code image}) and {@code mask}, the fields {@code prompt}, {@code n},
+     * {@code size}, {@code output_format}, {@code output_compression}. As sd-server: every image is
+     * a reference image and the first is also the init image (img2img at the default strength, 0.75,
+     * unless {@code <sd_cpp_extra_args>} says otherwise); without {@code size} the first image sets
+     * the size; {@code mask} (grey; white repaints) makes it an inpainting. Stricter: a file that
+     * is not an image, a field that is not a number, a size of another image than the request's is
+     * a 400 (sd-server skips the file, ignores the field, resizes the image).
+     */
+    static GenerationSpec fromOpenAiEdit(FormData form, Limits limits, Catalog catalog) {
+        Params p = new Params(limits, catalog);
+        p.prompt = orElse(form.field("prompt"), "");
+        if (p.prompt.isEmpty()) {
+            throw new BadRequest("prompt required");
+        }
+        List<byte[]> files = form.files("image[]");
+        String name = "image[]";
+        if (files.isEmpty() && !form.files("image").isEmpty()) {
+            files = List.of(form.files("image").getFirst());
+            name = "image";
+        }
+        if (files.isEmpty()) {
+            throw new BadRequest("at least one image[] required");
+        }
+        if (files.size() > MAX_EDIT_IMAGES) {
+            throw new BadRequest("at most " + MAX_EDIT_IMAGES + " image[] files, got " + files.size());
+        }
+        Integer n = formInt(form, "n");
+        p.batch = Math.max(1, n == null ? 1 : n);
+        String size = orElse(form.field("size"), "");
+        boolean sized = !size.isEmpty() && !size.equals("auto");
+        if (sized) {
+            int[] wh = size(size);
+            p.width = wh[0];
+            p.height = wh[1];
+        }
+        p.outputFormat = orElse(form.field("output_format"), "png");
+        Integer oc = formInt(form, "output_compression");
+        p.outputCompression = oc == null ? 100 : oc;
+        p.outputOptions();
+        for (int i = 0; i < files.size(); i++) {
+            String label = name.equals("image") ? "image" : "image[" + i + "]";
+            p.images.add(new Pending(i == 0 ? "edit_image" : "ref_images", label, null, files.get(i), i > 0 && !sized));
+        }
+        List<byte[]> mask = form.files("mask");
+        if (!mask.isEmpty()) {
+            p.images.add(new Pending("mask_image", "mask", null, mask.getFirst(), false));
+        }
+        p.extraArgs();
+        return p.build();
+    }
+
+    /** An integer form field, null when absent or empty; a 400 naming it when it is not an integer. */
+    private static Integer formInt(FormData form, String key) {
+        String v = form.field(key);
+        if (v == null || v.isBlank()) {
+            return null;
+        }
+        try {
+            return Integer.parseInt(v.strip());
+        } catch (NumberFormatException e) {
+            throw new BadRequest(key + " must be an integer, got '" + (v.length() > 32 ? v.substring(0, 32) + "..." : v) + "'");
+        }
+    }
+
+    /** OpenAI's {@code size}, "WIDTHxHEIGHT", both positive. */
+    private static int[] size(String size) {
+        Matcher m = SIZE.matcher(size);
+        if (!m.matches()) {
+            throw new BadRequest("size must be WIDTHxHEIGHT, e.g. 512x512, got '" + size + "'");
+        }
+        int w = Integer.parseInt(m.group(1));
+        int h = Integer.parseInt(m.group(2));
+        if (w <= 0 || h <= 0) {
+            throw new BadRequest("size must be positive, got '" + size + "'");
+        }
+        return new int[] {w, h};
     }
 
     // ---- the native schema, shared by img_gen and <sd_cpp_extra_args> ----
@@ -334,17 +427,23 @@ final class Params {
         for (String f : List.of("init_image", "mask_image", "control_image")) {
             String v = str(j, f, null);
             if (v != null && !v.isEmpty()) {
-                images.add(new String[] {f, v});
+                images.add(new Pending(f, v));
             }
         }
         JsonNode refs = j.get("ref_images");
+        if (refs != null) {
+            // sd-server's from_json_str replaces the reference list (edits' images stay the init image only)
+            images.removeIf(im -> im.target().equals("ref_images"));
+            images.replaceAll(im -> im.target().equals("edit_image")
+                    ? new Pending("init_image", im.label(), im.text(), im.bytes(), false) : im);
+        }
         if (refs != null && !refs.isNull()) {
             if (!refs.isArray()) {
                 throw new BadRequest("ref_images must be an array of base64 images");
             }
             int i = 0;
             for (JsonNode r : refs) {
-                images.add(new String[] {"ref_images", text(r, "ref_images[" + i++ + "]")});
+                images.add(new Pending("ref_images", text(r, "ref_images[" + i++ + "]")));
             }
         }
     }
@@ -537,25 +636,30 @@ final class Params {
     /** Decodes the image fields; the first image sets the size when the request gives none (as sd-server). */
     private void decodeImages() {
         boolean invert = false;
-        for (String[] f : images) {
-            if (f[0].equals("invert_mask")) {
+        for (Pending f : images) {
+            if (f.target().equals("invert_mask")) {
                 invert = true;
                 continue;
             }
-            int channels = f[0].equals("mask_image") ? 1 : 3;
-            SdImage im = Codecs.decodeImage(f[0], f[1], channels, limits.maxSide());
+            int channels = f.target().equals("mask_image") ? 1 : 3;
+            SdImage im = f.bytes() != null ? Codecs.decodeImage(f.label(), f.bytes(), channels, limits.maxSide())
+                    : Codecs.decodeImage(f.label(), f.text(), channels, limits.maxSide());
             if (width == null || height == null) {
                 width = im.width();
                 height = im.height();
             }
-            if (im.width() != width || im.height() != height) {
-                throw new BadRequest(f[0] + " is " + im.width() + "x" + im.height() + " but the request is "
+            if (!f.anySize() && (im.width() != width || im.height() != height)) {
+                throw new BadRequest(f.label() + " is " + im.width() + "x" + im.height() + " but the request is "
                         + width + "x" + height + "; they must match (this server does not resize)");
             }
-            switch (f[0]) {
+            switch (f.target()) {
                 case "init_image" -> initImage = im;
                 case "mask_image" -> mask = im;
                 case "control_image" -> controlImage = im;
+                case "edit_image" -> {
+                    initImage = im;
+                    refImages.add(im);
+                }
                 default -> refImages.add(im);
             }
         }

@@ -123,21 +123,8 @@ final class Routes {
             o.putArray("data").addObject().put("id", "sd-cpp-local").put("object", "model").put("owned_by", "local");
             send(ex, 200, o);
         });
-        post("/v1/images/generations", ex -> {
-            GenerationSpec spec = Params.fromOpenAi(Json.object(ex.body()), cfg.limits, catalog);
-            Job job = runSync(spec, ex);
-            if (job == null) {
-                return;
-            }
-            ObjectNode o = F.objectNode();
-            o.put("created", System.currentTimeMillis() / 1000);
-            ArrayNode data = o.putArray("data");
-            job.images.forEach(im -> data.addObject().put("b64_json", im.b64()));
-            o.put("output_format", spec.outputFormat());
-            send(ex, 200, o);
-        });
-        post("/v1/images/edits", ex -> send(ex, 400,
-                error("/v1/images/edits (multipart/form-data) is not supported by this server yet; use /sdapi/v1/img2img or /sdcpp/v1/img_gen with init_image")));
+        post("/v1/images/generations", ex -> openAi(ex, Params.fromOpenAi(Json.object(ex.body()), cfg.limits, catalog)));
+        post("/v1/images/edits", ex -> openAi(ex, Params.fromOpenAiEdit(FormData.read(ex, cfg.maxBodyBytes), cfg.limits, catalog)));
 
         // sdapi (AUTOMATIC1111)
         post("/sdapi/v1/txt2img", ex -> sdapi(ex, false));
@@ -229,6 +216,20 @@ final class Routes {
     }
 
     // ---- handlers ----
+
+    /** The OpenAI image routes (generations, edits): runs the job and answers {created, data: [{b64_json}], output_format}. */
+    private void openAi(Exchange ex, GenerationSpec spec) {
+        Job job = runSync(spec, ex);
+        if (job == null) {
+            return;
+        }
+        ObjectNode o = F.objectNode();
+        o.put("created", System.currentTimeMillis() / 1000);
+        ArrayNode data = o.putArray("data");
+        job.images.forEach(im -> data.addObject().put("b64_json", im.b64()));
+        o.put("output_format", spec.outputFormat());
+        send(ex, 200, o);
+    }
 
     private void sdapi(Exchange ex, boolean img2img) throws IOException {
         byte[] body = ex.body();

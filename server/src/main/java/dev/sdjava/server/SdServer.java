@@ -18,7 +18,7 @@ import java.time.Duration;
 /**
  * An HTTP server over one loaded {@link StableDiffusion} context that answers the routes of
  * stable-diffusion.cpp's {@code sd-server} with the same JSON: OpenAI images
- * ({@code /v1/images/generations}, {@code /v1/models}), AUTOMATIC1111's {@code /sdapi/v1/...},
+ * ({@code /v1/images/generations}, {@code /v1/images/edits}, {@code /v1/models}), AUTOMATIC1111's {@code /sdapi/v1/...},
  * and sd.cpp's async jobs ({@code /sdcpp/v1/...}). Beyond sd-server: running jobs can be cancelled,
  * each job streams its progress (and previews) as server-sent events at
  * {@code /sdcpp/v1/jobs/{id}/events}, an optional bearer token guards every API route, and a web

@@ -1,6 +1,7 @@
 package dev.sdjava.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.sdjava.Fixtures;
 import dev.sdjava.GenerationRequest;
 import dev.sdjava.SdImage;
 import org.junit.jupiter.api.AfterAll;
@@ -115,11 +116,79 @@ class BadInputTest {
         assertEquals(before, server.jobCounts()[0], "no job was started");
     }
 
+    private static void badForm(int status, String contentType, byte[] body, String messagePart) {
+        Http.Res r = http.post("/v1/images/edits", contentType, body);
+        assertEquals(status, r.status(), contentType + " -> " + r.body());
+        assertTrue(r.json().get("error").asText().contains(messagePart), () -> "error should mention '" + messagePart + "': " + r.body());
+    }
+
+    private static void badEdit(FormDataTest.Body form, String messagePart) {
+        badForm(400, form.contentType(), form.end(), messagePart);
+    }
+
+    private static FormDataTest.Body edit(byte[] image) {
+        return new FormDataTest.Body("bad-edit").field("prompt", "x").file("image", "in.png", "image/png", image);
+    }
+
+    /** Bad multipart bodies and bad edit fields on /v1/images/edits: each a 400 naming the problem. */
+    @Test
+    void badEdits() {
+        byte[] png = Fixtures.gradient(64, 64).toPng();
+        byte[] good = edit(png).end();
+        badForm(400, "application/json", "{\"prompt\":\"x\"}".getBytes(StandardCharsets.UTF_8), "Content-Type must be multipart/form-data");
+        badForm(400, "multipart/form-data", good, "without a boundary");
+        badForm(400, "multipart/form-data; boundary=bad-edit", java.util.Arrays.copyOf(good, good.length - 40), "malformed multipart/form-data");
+        badForm(400, "multipart/form-data; boundary=other", good, "malformed multipart/form-data");
+        badForm(400, "multipart/form-data; boundary=bad-edit", new byte[0], "malformed multipart/form-data");
+        FormDataTest.Body many = new FormDataTest.Body("many").field("prompt", "x");
+        for (int i = 0; i < FormData.MAX_PARTS; i++) {
+            many.field("f" + i, "v");
+        }
+        badEdit(many, "too many");
+        badEdit(new FormDataTest.Body("e").file("image", "in.png", "image/png", png), "prompt required");
+        badEdit(new FormDataTest.Body("e").field("prompt", "x"), "at least one image[] required");
+        badEdit(new FormDataTest.Body("e").field("prompt", "x").field("image", "not a file"), "at least one image[] required");
+        badEdit(edit("hello, not an image".getBytes(StandardCharsets.UTF_8)), "image is not an image");
+        badEdit(new FormDataTest.Body("e").field("prompt", "x").file("image[]", "a.png", "image/png", png)
+                .file("image[]", "b.txt", "text/plain", new byte[] {1, 2, 3}), "image[1] is not an image");
+        badEdit(edit(new byte[0]), "image is empty");
+        badEdit(edit(png).field("size", "128x128"), "image is 64x64 but the request is 128x128");
+        badEdit(edit(png).field("size", "-64x64"), "size must be positive");
+        badEdit(edit(png).field("size", "big"), "size must be WIDTHxHEIGHT");
+        badEdit(edit(Fixtures.gradient(68, 64).toPng()), "width must be a multiple of 8");
+        badEdit(edit(png).file("mask", "m.png", "image/png", new SdImage(32, 32, 1, new byte[32 * 32]).toPng()), "mask is 32x32");
+        badEdit(edit(png).file("mask", "m.png", "image/png", new byte[] {1}), "mask is not an image");
+        badEdit(edit(png).field("n", "two"), "n must be an integer");
+        badEdit(edit(png).field("output_compression", "1.5"), "output_compression must be an integer");
+        badEdit(edit(png).field("output_format", "gif"), "invalid output_format");
+        badEdit(edit(png).field("output_format", "webp"), "invalid output_format");
+        badEdit(new FormDataTest.Body("e").field("prompt", "x <sd_cpp_extra_args>{oops</sd_cpp_extra_args>").file("image", "a.png", null, png),
+                "invalid sd_cpp_extra_args");
+        FormDataTest.Body seventeen = new FormDataTest.Body("e").field("prompt", "x");
+        for (int i = 0; i <= Params.MAX_EDIT_IMAGES; i++) {
+            seventeen.file("image[]", i + ".png", "image/png", new SdImage(8, 8, 3, new byte[8 * 8 * 3]).toPng());
+        }
+        badEdit(seventeen, "at most 16 image[] files");
+        // A tiny PNG header claiming 100000x100000: refused from the header, never decoded.
+        byte[] huge = png.clone();
+        huge[16] = 0; huge[17] = 1; huge[18] = (byte) 0x86; huge[19] = (byte) 0xA0;
+        badEdit(edit(huge), "image is 100000x");
+        assertEquals(405, http.get("/v1/images/edits").status());
+        assertEquals(before, server.jobCounts()[0], "no job was started");
+    }
+
     @Test
     void bodyOverTheLimitIs413() {
         byte[] big = ("{\"prompt\":\"" + "x".repeat(70 * 1024) + "\"}").getBytes(StandardCharsets.UTF_8);
         Http.Res r = http.post("/sdcpp/v1/img_gen", big);
         assertEquals(413, r.status(), r.body());
+        // The same limit for multipart edits, declared (Content-Length) or not (chunked).
+        FormDataTest.Body form = new FormDataTest.Body("big").field("prompt", "x").file("image", "in.png", "image/png", new byte[70 * 1024]);
+        byte[] bigForm = form.end();
+        assertEquals(413, http.post("/v1/images/edits", form.contentType(), bigForm).status());
+        Http.Res chunked = http.send(http.req("/v1/images/edits").header("Content-Type", form.contentType())
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(bigForm))).build());
+        assertEquals(413, chunked.status(), chunked.body());
         assertEquals(before, server.jobCounts()[0], "no job was started");
         assertEquals(200, http.get("/v1/models").status());
     }
@@ -198,9 +267,16 @@ class BadInputTest {
     void stillGeneratesAfterBadInput() {
         malformedJson();
         wrongTypes();
+        badEdits();
         Http.Res r = http.post("/sdapi/v1/txt2img", "{\"prompt\":\"ok\",\"width\":64,\"height\":64,\"steps\":2,\"seed\":9}");
         assertEquals(200, r.status(), r.body());
         SdImage want = TestServers.core(GenerationRequest.builder("ok").size(64, 64).steps(2).seed(9).build()).getFirst();
         assertArrayEquals(want.pixels(), Http.image(r.json().get("images").get(0).asText()).pixels());
+        SdImage init = Fixtures.gradient(64, 64);
+        Http.Res e = http.post("/v1/images/edits", new FormDataTest.Body("ok").file("image", "in.png", "image/png", init.toPng())
+                .field("prompt", "ok <sd_cpp_extra_args>{\"seed\":9,\"sample_params\":{\"sample_steps\":2}}</sd_cpp_extra_args>"));
+        assertEquals(200, e.status(), e.body());
+        SdImage wantEdit = TestServers.core(GenerationRequest.builder("ok ").initImage(init).size(64, 64).steps(2).seed(9).build()).getFirst();
+        assertArrayEquals(wantEdit.pixels(), Http.image(e.json().get("data").get(0).get("b64_json").asText()).pixels());
     }
 }

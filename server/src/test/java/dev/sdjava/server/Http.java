@@ -49,6 +49,15 @@ record Http(HttpClient client, String base, String key) {
         return send(req(path).header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(body)).build());
     }
 
+    Res post(String path, String contentType, byte[] body) {
+        return send(req(path).header("Content-Type", contentType).POST(HttpRequest.BodyPublishers.ofByteArray(body)).build());
+    }
+
+    /** A multipart/form-data POST of {@code form}. */
+    Res post(String path, FormDataTest.Body form) {
+        return post(path, form.contentType(), form.end());
+    }
+
     HttpRequest.Builder req(String path) {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(300));
         if (key != null) {

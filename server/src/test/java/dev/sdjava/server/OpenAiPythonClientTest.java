@@ -19,7 +19,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * OpenAI's own Python client ({@code openai} from PyPI, in a venv under ~/.cache/sdjava that this
  * test makes once with pip) against the server: {@code images.generate} with {@code b64_json}
- * gives the core API's pixels, and the bearer key is what the client sends.
+ * gives the core API's pixels, and the bearer key is what the client sends; {@code images.edit}
+ * (multipart) gives the core API's img2img and inpainting pixels.
  */
 class OpenAiPythonClientTest {
     static final String OPENAI_VERSION = "3.51.0";
@@ -91,6 +92,55 @@ class OpenAiPythonClientTest {
             SdImage got = SdImage.read(png, 3);
             SdImage want = TestServers.core(GenerationRequest.builder("a red fox ").size(64, 64).steps(2).seed(7).build()).getFirst();
             assertArrayEquals(want.pixels(), got.pixels(), "the openai client's image differs from the core API's");
+        }
+    }
+
+    /**
+     * {@code images.edit}: one image file (sent as {@code image}), then a list of two with a mask
+     * (sent as {@code image[]} and {@code mask}): the server's images equal the core API's
+     * img2img / inpainting for the same parameters.
+     */
+    @Test
+    void imagesEditEqualsCore() throws Exception {
+        Path py = python();
+        SdImage init = dev.sdjava.Fixtures.gradient(64, 64);
+        SdImage mask = SdServerTest.centreMask();
+        Files.write(tmp.resolve("in.png"), init.toPng());
+        Files.write(tmp.resolve("mask.png"), mask.toPng());
+        try (SdServer server = TestServers.start(b -> b)) {
+            Path script = tmp.resolve("edit.py");
+            Files.writeString(script, """
+                    import base64, sys
+                    from openai import OpenAI
+                    client = OpenAI(base_url=sys.argv[1], api_key="unused", max_retries=0, timeout=300)
+                    d = sys.argv[2]
+                    with open(d + "/in.png", "rb") as image:
+                        r = client.images.edit(model="sd-cpp-local", image=image, response_format="b64_json",
+                            prompt='a castle <sd_cpp_extra_args>{"seed":5,"sample_params":{"sample_steps":2}}</sd_cpp_extra_args>')
+                    open(d + "/edit1.png", "wb").write(base64.b64decode(r.data[0].b64_json))
+                    print("edit1", r.output_format, len(r.data))
+                    with open(d + "/in.png", "rb") as a, open(d + "/in.png", "rb") as b, open(d + "/mask.png", "rb") as m:
+                        r = client.images.edit(model="sd-cpp-local", image=[a, b], mask=m, n=2, size="64x64",
+                            prompt='a tower <sd_cpp_extra_args>{"seed":9,"strength":0.5,"sample_params":{"sample_steps":2}}</sd_cpp_extra_args>')
+                    for i, im in enumerate(r.data):
+                        open(d + "/edit2-%d.png" % i, "wb").write(base64.b64decode(im.b64_json))
+                    print("edit2", r.output_format, len(r.data))
+                    """);
+            Path log = tmp.resolve("edit.log");
+            int rc = run(List.of(py.toString(), script.toString(), "http://127.0.0.1:" + server.port() + "/v1", tmp.toString()), log);
+            String out = Files.readString(log);
+            assertEquals(0, rc, out);
+            assertTrue(out.contains("edit1 png 1"), out);
+            assertTrue(out.contains("edit2 png 2"), out);
+            SdImage want1 = TestServers.core(GenerationRequest.builder("a castle ").initImage(init).referenceImages(List.of(init))
+                    .size(64, 64).steps(2).seed(5).build()).getFirst();
+            assertArrayEquals(want1.pixels(), SdImage.read(tmp.resolve("edit1.png"), 3).pixels(), "images.edit(image=one file)");
+            List<SdImage> want2 = TestServers.core(GenerationRequest.builder("a tower ").initImage(init).mask(mask)
+                    .referenceImages(List.of(init, init)).size(64, 64).strength(0.5f).steps(2).seed(9).batchCount(2).build());
+            for (int i = 0; i < 2; i++) {
+                assertArrayEquals(want2.get(i).pixels(), SdImage.read(tmp.resolve("edit2-" + i + ".png"), 3).pixels(),
+                        "images.edit(image=[two files], mask=...) image " + i);
+            }
         }
     }
 }

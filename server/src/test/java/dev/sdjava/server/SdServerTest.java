@@ -76,6 +76,65 @@ class SdServerTest {
         assertArrayEquals(want.pixels(), Http.image(r.json().get("images").get(0).asText()).pixels());
     }
 
+    /** The 64x64 gradient as a PNG file, and a centre-square mask (white repaints). */
+    static final SdImage EDIT_INIT = Fixtures.gradient(64, 64);
+
+    static SdImage centreMask() {
+        byte[] m = new byte[64 * 64];
+        for (int y = 16; y < 48; y++) {
+            for (int x = 16; x < 48; x++) {
+                m[y * 64 + x] = (byte) 255;
+            }
+        }
+        return new SdImage(64, 64, 1, m);
+    }
+
+    /**
+     * OpenAI edits as sd-server maps them: the one {@code image} file is the init image (img2img
+     * at the default strength 0.75) and a reference image; the size comes from the image. SD1
+     * does not use reference images, so the result is plain img2img, what {@code sdj generate
+     * --init-img} makes.
+     */
+    @Test
+    void openAiEditEqualsCoreImg2img() {
+        Http.Res r = http.post("/v1/images/edits", new FormDataTest.Body("edit-1")
+                .file("image", "in.png", "image/png", EDIT_INIT.toPng())
+                .field("prompt", "a castle <sd_cpp_extra_args>{\"seed\":5,\"sample_params\":{\"sample_steps\":2}}</sd_cpp_extra_args>")
+                .field("model", "sd-cpp-local").field("response_format", "b64_json"));
+        assertEquals(200, r.status(), r.body());
+        JsonNode j = r.json();
+        assertEquals("png", j.get("output_format").asText());
+        assertTrue(j.get("created").asLong() > 1_600_000_000L);
+        assertEquals(1, j.get("data").size());
+        SdImage want = TestServers.core(GenerationRequest.builder("a castle ").initImage(EDIT_INIT).size(64, 64).steps(2).seed(5).build())
+                .getFirst();
+        assertArrayEquals(want.pixels(), Http.image(j.get("data").get(0).get("b64_json").asText()).pixels(),
+                "the edit's pixels differ from the core API's img2img");
+    }
+
+    /** image[] twice (the first is the init image, both are references), a mask, n=2, size, strength via extra args, JPEG out. */
+    @Test
+    void openAiEditWithMaskBatchAndJpegEqualsCore() {
+        SdImage second = Fixtures.gradient(32, 48);
+        SdImage mask = centreMask();
+        Http.Res r = http.post("/v1/images/edits", new FormDataTest.Body("edit-2")
+                .field("prompt", "a tower <sd_cpp_extra_args>{\"seed\":9,\"strength\":0.5,\"sample_params\":{\"sample_steps\":2}}</sd_cpp_extra_args>")
+                .file("image[]", "a.png", "image/png", EDIT_INIT.toPng())
+                .file("image[]", "b.png", "image/png", second.toPng())
+                .file("mask", "mask.png", "image/png", mask.toPng())
+                .field("n", "2").field("output_format", "jpeg").field("output_compression", "90"));
+        assertEquals(200, r.status(), r.body());
+        JsonNode j = r.json();
+        assertEquals("jpeg", j.get("output_format").asText());
+        assertEquals(2, j.get("data").size());
+        List<SdImage> want = TestServers.core(GenerationRequest.builder("a tower ").initImage(EDIT_INIT).mask(mask)
+                .referenceImages(List.of(EDIT_INIT, second)).size(64, 64).strength(0.5f).steps(2).seed(9).batchCount(2).build());
+        for (int i = 0; i < 2; i++) {
+            byte[] jpeg = Base64.getDecoder().decode(j.get("data").get(i).get("b64_json").asText());
+            assertArrayEquals(Codecs.jpeg(want.get(i), 90), jpeg, "image " + i + ": the core's pixels encoded the same way");
+        }
+    }
+
     /** api.md's img_gen example body, at 64x64 and 2 steps with a fixed seed. */
     @Test
     void sdcppExampleBodyJobEqualsCore() {
