@@ -56,9 +56,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * images it has finished. The context can be used again at once, and gives the same pixels as a
  * fresh one. An isolated context passes the cancel to its worker, which keeps its models.
  *
- * <p>What stops when (latencies measured on a 2-core x86 CPU at 512x512 by sdjava's benchmark
- * {@code CancelLatency}, 20 cancels at random moments: sampling median 96 ms / max 673 ms, VAE
- * decode median 460 ms / max 1.1 s; GPU backends not measured; README, "Cancelling"):
+ * <p>What stops when (latencies measured by sdjava's benchmark {@code CancelLatency}, cancels at
+ * random moments: on a 2-core x86 CPU at 512x512, 19 cancels, median 66 ms / max 133 ms, the VAE
+ * decode included; on Vulkan's software device lavapipe at 64x64, 10 cancels, median 2.6 s / max
+ * 10.7 s, one model evaluation there; README, "Cancelling"):
  * <table class="striped">
  * <caption>Where a cancel takes effect</caption>
  * <thead><tr><th>stage</th><th>CPU backend</th><th>GPU backends (Vulkan, CUDA, Metal)</th></tr></thead>
@@ -67,7 +68,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * <tr><td>text encoding, image encoding (img2img), LoRA loading</td>
  *     <td colspan="2">when that stage ends (sd.cpp asserts on a failed text-encoder compute, so it is not interrupted)</td></tr>
  * <tr><td>sampling, hires-fix upscale and sampling, VAE decode</td>
- *     <td>within one graph node (ggml's CPU abort callback)</td>
+ *     <td>inside the running graph node (ggml's CPU abort callback, checked between the node's chunks of work)</td>
  *     <td>at the end of the running graph compute (one model evaluation or one VAE decode)</td></tr>
  * <tr><td>{@link #cancelAfterCurrentImage()}</td><td colspan="2">when the image being sampled is finished</td></tr>
  * </tbody>
