@@ -70,10 +70,13 @@ public class BuildAB {
     }
 
     private static double[] run(Path bin, Path model, int size, int steps, int threads, Path png) throws Exception {
-        Process p = new ProcessBuilder(bin.resolve("sd-cli").toString(), "-m", model.toString(), "-p", "a lighthouse at dusk",
+        ProcessBuilder pb = new ProcessBuilder(bin.resolve("sd-cli").toString(), "-m", model.toString(), "-p", "a lighthouse at dusk",
                 "-W", Integer.toString(size), "-H", Integer.toString(size), "--steps", Integer.toString(steps),
                 "--sampling-method", "euler", "--cfg-scale", "7", "-s", "42", "-t", Integer.toString(threads),
-                "-o", png.toString()).redirectErrorStream(true).start();
+                "-o", png.toString()).redirectErrorStream(true);
+        // sd-cli's RUNPATH names the build folder it was linked in; a copied build must load its own library.
+        pb.environment().put("LD_LIBRARY_PATH", bin.toAbsolutePath().toString());
+        Process p = pb.start();
         double sampling = Double.NaN, decode = Double.NaN;
         try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             for (String line; (line = in.readLine()) != null; ) {
