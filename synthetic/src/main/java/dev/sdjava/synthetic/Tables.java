@@ -407,12 +407,17 @@ final class Tables {
             linear(b + "self_attn.v_proj.", h, h, true);
             linear(b + "self_attn.q_proj.", h, h, true);
             linear(b + "self_attn.out_proj.", h, h, true);
-            norm(b + "layer_norm1.", h);
-            linear(b + "mlp.fc1.", h, c.intermediate(), true);
-            linear(b + "mlp.fc2.", c.intermediate(), h, true);
-            norm(b + "layer_norm2.", h);
+            layerTail(b, "layer_norm1.", "mlp.fc1.", "mlp.fc2.", "layer_norm2.", c);
         }
         norm(p + "final_layer_norm.", h);
+    }
+
+    /** What follows the attention in a CLIP layer, under either naming: a norm, the MLP, a norm. */
+    private void layerTail(String b, String norm1, String fc1, String fc2, String norm2, ClipSize c) {
+        norm(b + norm1, c.hidden());
+        linear(b + fc1, c.hidden(), c.intermediate(), true);
+        linear(b + fc2, c.intermediate(), c.hidden(), true);
+        norm(b + norm2, c.hidden());
     }
 
     /**
@@ -430,10 +435,7 @@ final class Tables {
             weight(b + "attn.in_proj_weight", 3L * h, h);
             constant(b + "attn.in_proj_bias", 0, 3L * h);
             linear(b + "attn.out_proj.", h, h, true);
-            norm(b + "ln_1.", h);
-            linear(b + "mlp.c_fc.", h, c.intermediate(), true);
-            linear(b + "mlp.c_proj.", c.intermediate(), h, true);
-            norm(b + "ln_2.", h);
+            layerTail(b, "ln_1.", "mlp.c_fc.", "mlp.c_proj.", "ln_2.", c);
         }
         norm(p + "ln_final.", h);
         if (projection) {
