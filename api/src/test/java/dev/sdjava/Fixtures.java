@@ -88,6 +88,48 @@ public final class Fixtures {
         return GenerationRequest.builder(prompt).size(64, 64).steps(2).seed(7);
     }
 
+    /**
+     * A small request for the families beyond SD 1.x, cheap enough for CI: 64x64 (the smallest size that passes
+     * through every UNet level; SDXL's three levels need 8x8 latents), two steps, CFG 1 (one UNet pass a step).
+     */
+    public static GenerationRequest.Builder family(String prompt) {
+        return small(prompt).cfgScale(1f);
+    }
+
+    /**
+     * Runs {@code action} and adds to {@code lines} what sd.cpp logged meanwhile on this JVM, INFO lines included
+     * (which sdjava passes on one level lower, as DEBUG).
+     */
+    public static <T> T capturingNativeLog(List<String> lines, java.util.function.Supplier<T> action) {
+        java.util.logging.Logger logger = java.util.logging.Logger.getLogger("dev.sdjava.native");
+        java.util.logging.Level before = logger.getLevel();
+        java.util.logging.Handler capture = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                synchronized (lines) {
+                    lines.add(r.getMessage());
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        capture.setLevel(java.util.logging.Level.ALL);
+        logger.setLevel(java.util.logging.Level.ALL);
+        logger.addHandler(capture);
+        try {
+            return action.get();
+        } finally {
+            logger.removeHandler(capture);
+            logger.setLevel(before);
+        }
+    }
+
     /** Runs upstream's CLI and returns the images it wrote (out_0.png, out_1.png, ...). */
     public static List<SdImage> runCli(Path workDir, List<String> args, int expectedImages) {
         try {

@@ -32,14 +32,23 @@ class ParityTest {
 
     /** Contexts per model configuration, loaded once for all cases that share them. */
     private static final Map<String, StableDiffusion> CONTEXTS = new HashMap<>();
+    /** What sd.cpp logged while each context loaded. */
+    private static final Map<String, List<String>> LOAD_LOGS = new HashMap<>();
 
     @AfterAll
     static void closeContexts() {
         CONTEXTS.values().forEach(StableDiffusion::close);
     }
 
-    /** One job: a name, the model switches (Java and CLI) and the request. */
-    record Case(String name, Path model, Path taesd, List<Lora> loras, GenerationRequest request) {
+    /**
+     * One job: a name, the model switches (Java and CLI), the request, and lines sd.cpp must log when it loads the
+     * model, in sdjava and in sd-cli alike (the version and prediction type it detected).
+     */
+    record Case(String name, Path model, Path taesd, List<Lora> loras, GenerationRequest request, List<String> loadLog) {
+        Case(String name, Path model, Path taesd, List<Lora> loras, GenerationRequest request) {
+            this(name, model, taesd, loras, request, List.of());
+        }
+
         @Override
         public String toString() {
             return name;
@@ -72,6 +81,11 @@ class ParityTest {
         c.add(new Case("lora", Fixtures.sd1(), null, List.of(Lora.of(lora, 1f)), Fixtures.small("a red fox").lora(Lora.of(lora, 1f)).build()));
         c.add(new Case("gguf q8_0", Fixtures.sd1Gguf(WeightType.Q8_0), null, List.of(), Fixtures.small("a red fox").build()));
         c.add(new Case("gguf q4_0", Fixtures.sd1Gguf(WeightType.Q4_0), null, List.of(), Fixtures.small("a red fox").build()));
+        // Other families, last: each is loaded alone (context() closes the previous model's contexts).
+        c.add(new Case("sd2 v-prediction", Fixtures.model(Architecture.SD2), null, List.of(), Fixtures.family("a red fox").build(),
+                List.of("Version: SD 2.x", "running in v-prediction mode")));
+        c.add(new Case("sdxl vega", Fixtures.model(Architecture.SDXL_VEGA), null, List.of(), Fixtures.family("a red fox").build(),
+                List.of("Version: SDXL (Vega)", "running in eps-prediction mode")));
         return c.stream();
     }
 
@@ -82,6 +96,12 @@ class ParityTest {
         List<GeneratedImage> java = sd.generate(k.request());
         Path dir = Files.createTempDirectory(tmp, k.name().replaceAll("\\W+", "_"));
         List<SdImage> cli = Fixtures.runCli(dir, cliArgs(k, sd, dir), k.request().batchCount() == null ? 1 : k.request().batchCount());
+        String cliLog = Files.readString(dir.resolve("sd-cli.log"));
+        for (String line : k.loadLog()) {
+            assertTrue(cliLog.contains(line), k.name() + ": sd-cli did not log '" + line + "'");
+            assertTrue(LOAD_LOGS.get(key(k)).stream().anyMatch(l -> l.contains(line)),
+                    k.name() + ": sdjava's load did not log '" + line + "': " + LOAD_LOGS.get(key(k)));
+        }
         assertEquals(cli.size(), java.size());
         for (int i = 0; i < cli.size(); i++) {
             SdImage j = java.get(i).image();
@@ -103,15 +123,30 @@ class ParityTest {
         assertNotEquals(first.image(), other.image(), "a different seed should give a different image");
     }
 
+    private static String key(Case k) {
+        return k.model() + "|" + k.taesd();
+    }
+
+    /**
+     * The context of the case's model, loaded once; a case on another model file closes the contexts before it,
+     * so that only one of the big models is in memory at a time (the cases are ordered by model).
+     */
     private static StableDiffusion context(Case k) {
-        String key = k.model() + "|" + k.taesd();
+        String key = key(k);
         synchronized (CONTEXTS) {
+            if (!CONTEXTS.containsKey(key) && CONTEXTS.keySet().stream().noneMatch(x -> x.startsWith(k.model() + "|"))) {
+                closeContexts();
+                CONTEXTS.clear();
+            }
             return CONTEXTS.computeIfAbsent(key, x -> {
                 ModelConfig.Builder b = Fixtures.config(k.model());
                 if (k.taesd() != null) {
                     b.taesd(k.taesd());
                 }
-                return StableDiffusion.load(b.build());
+                List<String> log = new ArrayList<>();
+                StableDiffusion sd = Fixtures.capturingNativeLog(log, () -> StableDiffusion.load(b.build()));
+                LOAD_LOGS.put(key, log);
+                return sd;
             });
         }
     }

@@ -43,7 +43,7 @@ final class Info extends Subcommand {
             o.put("gguf_version", f.version());
         }
         o.putAll(Json.object("bytes", f.fileSize(), "tensors", f.tensors().size(), "parameters", f.parameterCount(),
-                "types", new LinkedHashMap<>(f.tensorTypeCounts()), "architecture", d.architecture, "kind", d.kind,
+                "types", new LinkedHashMap<>(f.tensorTypeCounts()), "summary", d.summary(), "architecture", d.architecture, "kind", d.kind,
                 "contains", d.contains, "needs", d.needs, "usage", d.usage, "metadata_keys", f.metadata().size(),
                 "read_ms", Math.round(readMs * 10) / 10.0));
         if (listTensors) {
@@ -60,6 +60,7 @@ final class Info extends Subcommand {
                 ? "(not listed: PyTorch pickles are not interpreted)" : f.tensors().size()));
         out.println("parameters:    " + String.format(Locale.ROOT, "%,d", f.parameterCount()) + " (" + Units.count(f.parameterCount()) + ")");
         out.println("types:         " + (types.isEmpty() ? "-" : types));
+        out.println("summary:       " + d.summary());
         out.println("architecture:  " + d.architecture);
         out.println("kind:          " + d.kind);
         if (!d.contains.isEmpty()) {
@@ -97,6 +98,13 @@ final class Info extends Subcommand {
 
     /** What the tensor names say. */
     record Detected(String architecture, String kind, List<String> contains, List<String> needs, String usage) {
+        /**
+         * One line: the architecture, the kind of file and what it still needs beside it, e.g.
+         * {@code "Flux, diffusion model (needs other files): also needs --vae (ae.safetensors), --clip_l, --t5xxl"}.
+         */
+        String summary() {
+            return architecture + ", " + kind + ": " + (needs.isEmpty() ? "needs nothing else" : "also needs " + String.join(", ", needs));
+        }
     }
 
     /** Tensor-name patterns after the ones sd.cpp's {@code get_sd_version} uses, independent of prefixes. */

@@ -19,7 +19,8 @@ import java.util.Locale;
 /** {@code sdj test-model}: writes a synthetic model, the same generator the tests use. */
 @Command(name = "test-model", description = {"Write a synthetic model: a real architecture with deterministic random weights, the one the "
                 + "tests use. stable-diffusion.cpp loads and runs it like the real one; its pictures are noise.",
-                "Architectures: sd1 (2.1 GB in f16), sd1-tiny, sdxs, taesd, sd1-lora, sd1-controlnet, esrgan-x4; "
+                "Architectures: sd1 (2.1 GB in f16), sd2 (2.6 GB, v-prediction), sdxl-vega (3.3 GB), sd1-tiny, sdxs, taesd, "
+                        + "sd1-lora, sd1-controlnet, esrgan-x4; "
                         + "--list describes them."})
 final class TestModel extends Subcommand {
     @Option(names = "--arch", paramLabel = "NAME", defaultValue = "sd1", converter = ArchConverter.class, completionCandidates = ArchNames.class,

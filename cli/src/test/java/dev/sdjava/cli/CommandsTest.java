@@ -12,6 +12,8 @@ import dev.sdjava.synthetic.Precision;
 import dev.sdjava.synthetic.SyntheticModel;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -264,6 +266,9 @@ class CommandsTest {
         Cli r = Cli.run("test-model", "--list").expect(0);
         assertEquals(Architecture.values().length, r.out().lines().count());
         assertTrue(r.out().contains("1,066,235,307 parameters"), r.out());
+        assertTrue(r.out().lines().anyMatch(l -> l.startsWith("sd2 ") && l.contains("1,302,548,651 parameters")
+                && l.contains("v-prediction")), r.out());
+        assertTrue(r.out().lines().anyMatch(l -> l.startsWith("sdxl-vega ") && l.contains("1,646,599,787 parameters")), r.out());
     }
 
     @Test
@@ -292,6 +297,29 @@ class CommandsTest {
         assertTrue(r.out().contains("needs:         nothing else"), r.out());
         assertTrue(r.out().contains("size:          2.13 GB"), r.out());
         assertTrue(ms < 2000, "sdj info took " + ms + " ms");
+    }
+
+    /**
+     * Every synthetic family, as {@code sdj info} names it and what it says the file still needs; the base models'
+     * names are the versions sd-cli reports for the same files ("Version: SD 2.x", "SDXL (Vega)", ...).
+     */
+    @ParameterizedTest
+    @EnumSource(Architecture.class)
+    void infoIdentifiesEverySyntheticFamily(Architecture arch) {
+        String expected = switch (arch) {
+            case SD1 -> "SD 1.x, full checkpoint: needs nothing else";
+            case SD2 -> "SD 2.x, full checkpoint: needs nothing else";
+            case SDXL_VEGA -> "SDXL (Vega), full checkpoint: needs nothing else";
+            case SD1_TINY -> "SD 1.x Tiny UNet, full checkpoint: needs nothing else";
+            case SDXS -> "SDXS (512-DS), full checkpoint: needs nothing else";
+            case TAESD -> "TAESD (tiny autoencoder), VAE (tiny): also needs a diffusion model";
+            case SD1_LORA -> "LoRA for SD 1.x / 2.x, LoRA adapter: also needs a base model (SD 1.x / 2.x)";
+            case SD1_CONTROLNET -> "ControlNet (SD 1.x), ControlNet: also needs a base model (SD 1.x), a control image";
+            case ESRGAN -> "ESRGAN (RRDBNet, 4x), upscaler: also needs an image to enlarge";
+        };
+        Cli r = Cli.run("info", Fixtures.model(arch).toString()).expect(0);
+        assertTrue(r.out().contains("summary:       " + expected + "\n"), r.out());
+        assertTrue(r.out().contains("tensors:       " + arch.tensorCount() + "\n"), r.out());
     }
 
     @Test

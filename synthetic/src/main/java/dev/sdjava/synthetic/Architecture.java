@@ -25,6 +25,26 @@ public enum Architecture {
      * middle block, one residual block per level, three levels): 802 tensors, about 530 million parameters (1.06 GB
      * in F16). The text encoder and VAE are the full ones. Load it with {@code --model}.
      */
+    /**
+     * A full Stable Diffusion 2.x checkpoint in the LDM naming: the UNet with SD 2.x's settings (64-channel
+     * attention heads, linear {@code proj_in}/{@code proj_out}, a 1024-wide context) under
+     * {@code model.diffusion_model.}, the OpenCLIP ViT-H/14 text encoder in the OpenCLIP naming under
+     * {@code cond_stage_model.model.} and the KL autoencoder under {@code first_stage_model.}. sd.cpp detects it as
+     * "SD 2.x" and, from the UNet's output on its probe input, as a v-prediction model (like SD 2.x 768-v): the
+     * bias of the UNet's last convolution is -1 for that. Load it with {@code --model}.
+     */
+    SD2("sd2", "Stable Diffusion 2.x checkpoint, v-prediction (UNet + OpenCLIP ViT-H/14 text encoder + KL VAE)"),
+
+    /**
+     * A single-file SDXL checkpoint of the smallest SDXL variant sd.cpp knows, Segmind Vega
+     * ({@code VERSION_SDXL_VEGA}: transformer depths 1, 1, 2 and no attention in the middle block), in the naming of
+     * the SDXL base checkpoint: the UNet under {@code model.diffusion_model.}, CLIP ViT-L/14 under
+     * {@code conditioner.embedders.0.transformer.text_model.}, OpenCLIP ViT-bigG/14 (with its text projection)
+     * under {@code conditioner.embedders.1.model.} and the KL autoencoder (the SDXL VAE has the SD 1.x layout)
+     * under {@code first_stage_model.}. Load it with {@code --model}.
+     */
+    SDXL_VEGA("sdxl-vega", "SDXL (Segmind Vega variant) checkpoint: UNet + CLIP-L + OpenCLIP bigG/14 + KL VAE"),
+
     SD1_TINY("sd1-tiny", "SD 1.x with the tiny UNet (VERSION_SD1_TINY_UNET) + CLIP ViT-L/14 + KL VAE"),
 
     /**

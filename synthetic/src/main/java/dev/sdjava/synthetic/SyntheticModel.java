@@ -33,7 +33,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *       precision.</li>
  *   <li>Scales of group and layer normalizations are 1, biases are 0, LoRA {@code alpha}s equal the rank. The
  *       last bias of the two networks whose output is a picture in [0, 1] (the tiny autoencoder's decoder and the
- *       upscaler) is 0.5, so their pictures are centered on gray instead of half black.</li>
+ *       upscaler) is 0.5, so their pictures are centered on gray instead of half black. The last bias of the
+ *       {@link Architecture#SD2} UNet is -1, which makes sd.cpp's probe of the prediction type find a
+ *       v-prediction model.</li>
  *   <li>Every element is a pure function of (seed, tensor name, element index), computed with splitmix64 in integer
  *       arithmetic: the same (architecture, precision, seed) gives a byte-identical file on every machine and JVM,
  *       whatever the number of threads, as long as {@link #GENERATOR_VERSION} is the same.</li>

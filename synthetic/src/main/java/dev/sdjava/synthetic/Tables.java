@@ -29,13 +29,30 @@ final class Tables {
      */
     static final double HINT_GAIN = 2.0;
 
-    // SD 1.x hyper-parameters (fixed in sd.cpp: UnetModelBlock, CLIPTextModel, AutoEncoderKLModel).
+    /**
+     * The constant bias of the SD 2.x UNet's last convolution. sd.cpp decides between eps- and v-prediction for an
+     * SD 2.x file by running its UNet once on a constant input (x = 0.5, t = 999) and taking v-prediction when the
+     * mean of (output - x) is below -1 ({@code is_using_v_parameterization_for_sd2}); the random part of the output
+     * averages to about 0 there, so a bias of -1 puts that mean near -1.5 and the synthetic model is a v-prediction
+     * model, like SD 2.x 768-v.
+     */
+    static final double SD2_V_PREDICTION_BIAS = -1.0;
+
+    // UNet hyper-parameters shared by SD 1.x, 2.x and SDXL (sd.cpp: UnetModelBlock).
     private static final int MODEL_CHANNELS = 320;
     private static final int TIME_EMBED_DIM = MODEL_CHANNELS * 4;
+    /** SDXL's adm_in_channels: the pooled CLIP-G embedding (1280) and six size embeddings of 256. */
+    private static final int SDXL_ADM_IN = 2816;
+    // SD 1.x text side (CLIP ViT-L/14), also the first text encoder of SDXL.
     private static final int CONTEXT_DIM = 768;
     private static final int CLIP_LAYERS = 12;
     private static final int CLIP_HIDDEN = 768;
     private static final int CLIP_INTERMEDIATE = 3072;
+    private static final ClipSize CLIP_L = new ClipSize(CLIP_HIDDEN, CLIP_INTERMEDIATE, CLIP_LAYERS);
+    /** OpenCLIP ViT-H/14, the text encoder of SD 2.x (clip.hpp OPEN_CLIP_VIT_H_14). */
+    private static final ClipSize OPEN_CLIP_H = new ClipSize(1024, 4096, 24);
+    /** OpenCLIP ViT-bigG/14, SDXL's second text encoder (clip.hpp OPEN_CLIP_VIT_BIGG_14). */
+    private static final ClipSize OPEN_CLIP_BIG_G = new ClipSize(1280, 5120, 32);
     private static final int CLIP_VOCAB = 49408;
     private static final int CLIP_POSITIONS = 77;
     private static final int LORA_RANK = 4;
@@ -55,17 +72,29 @@ final class Tables {
         switch (arch) {
             case SD1 -> {
                 t.unet("model.diffusion_model.", UnetKind.SD1);
-                t.clipText("cond_stage_model.transformer.text_model.");
+                t.clipText("cond_stage_model.transformer.text_model.", CLIP_L);
+                t.vae("first_stage_model.");
+            }
+            case SD2 -> {
+                t.unet("model.diffusion_model.", UnetKind.SD2);
+                t.setConstant("model.diffusion_model.out.2.bias", SD2_V_PREDICTION_BIAS);
+                t.openClipText("cond_stage_model.model.", OPEN_CLIP_H, false);
+                t.vae("first_stage_model.");
+            }
+            case SDXL_VEGA -> {
+                t.unet("model.diffusion_model.", UnetKind.SDXL_VEGA);
+                t.clipText("conditioner.embedders.0.transformer.text_model.", CLIP_L);
+                t.openClipText("conditioner.embedders.1.model.", OPEN_CLIP_BIG_G, true);
                 t.vae("first_stage_model.");
             }
             case SD1_TINY -> {
                 t.unet("model.diffusion_model.", UnetKind.TINY);
-                t.clipText("cond_stage_model.transformer.text_model.");
+                t.clipText("cond_stage_model.transformer.text_model.", CLIP_L);
                 t.vae("first_stage_model.");
             }
             case SDXS -> {
                 t.unet("model.diffusion_model.", UnetKind.SDXS);
-                t.clipText("cond_stage_model.transformer.text_model.");
+                t.clipText("cond_stage_model.transformer.text_model.", CLIP_L);
                 t.gain = TAESD_GAIN;
                 t.taesd("first_stage_model.");
             }
@@ -141,24 +170,60 @@ final class Tables {
 
     // ---------------------------------------------------------------- UNet (unet.hpp UnetModelBlock, SD 1.x)
 
+    /** How much of the middle block a UNet has. */
+    enum Middle {
+        /** ResBlock, SpatialTransformer, ResBlock. */
+        FULL,
+        /** Only {@code middle_block.0} (sd.cpp's SSD-1B and Vega). */
+        RES_ONLY,
+        /** None (the tiny UNets). */
+        NONE
+    }
+
+    /** The UNet variants, with the settings sd.cpp's UnetModelBlock constructor picks for each version. */
     enum UnetKind {
         /** The SD 1.x UNet. */
-        SD1(new int[] {1, 2, 4, 4}, 2, new int[] {4, 2, 1}, false),
+        SD1(new int[] {1, 2, 4, 4}, 2, new int[] {4, 2, 1}, false, CONTEXT_DIM, false, new int[] {1, 1, 1, 1},
+                Middle.FULL, 0),
         /** sd.cpp's VERSION_SD1_TINY_UNET (BK-SDM-Tiny style): no middle block, one res block per level. */
-        TINY(new int[] {1, 2, 4}, 1, new int[] {4, 2, 1}, true),
+        TINY(new int[] {1, 2, 4}, 1, new int[] {4, 2, 1}, true, CONTEXT_DIM, false, new int[] {1, 1, 1},
+                Middle.NONE, 0),
         /** sd.cpp's VERSION_SDXS_512_DS: as TINY, without attention at full resolution. */
-        SDXS(new int[] {1, 2, 4}, 1, new int[] {4, 2}, true);
+        SDXS(new int[] {1, 2, 4}, 1, new int[] {4, 2}, true, CONTEXT_DIM, false, new int[] {1, 1, 1},
+                Middle.NONE, 0),
+        /** SD 2.x: the SD 1.x layout with 64-channel heads, linear projections and a 1024-wide context. */
+        SD2(new int[] {1, 2, 4, 4}, 2, new int[] {4, 2, 1}, false, 1024, true, new int[] {1, 1, 1, 1},
+                Middle.FULL, 0),
+        /**
+         * sd.cpp's VERSION_SDXL_VEGA (Segmind Vega): the SDXL layout (three levels, no attention at full resolution,
+         * a 2048-wide context, the label embedding of the pooled text and size conditioning) with transformer depths
+         * 1, 1, 2 and only the first ResBlock of the middle block.
+         */
+        SDXL_VEGA(new int[] {1, 2, 4}, 2, new int[] {4, 2}, false, 2048, true, new int[] {1, 1, 2},
+                Middle.RES_ONLY, SDXL_ADM_IN);
 
         final int[] channelMult;
         final int numResBlocks;
         final int[] attentionResolutions;
         final boolean tiny;
+        final int contextDim;
+        final boolean linearProjection;
+        final int[] transformerDepth;
+        final Middle middle;
+        /** The input width of {@code label_emb}, or 0 for none. */
+        final int admIn;
 
-        UnetKind(int[] channelMult, int numResBlocks, int[] attentionResolutions, boolean tiny) {
+        UnetKind(int[] channelMult, int numResBlocks, int[] attentionResolutions, boolean tiny, int contextDim,
+                boolean linearProjection, int[] transformerDepth, Middle middle, int admIn) {
             this.channelMult = channelMult;
             this.numResBlocks = numResBlocks;
             this.attentionResolutions = attentionResolutions;
             this.tiny = tiny;
+            this.contextDim = contextDim;
+            this.linearProjection = linearProjection;
+            this.transformerDepth = transformerDepth;
+            this.middle = middle;
+            this.admIn = admIn;
         }
 
         boolean attentionAt(int ds) {
@@ -182,31 +247,50 @@ final class Tables {
         }
     }
 
-    /** SpatialTransformer with depth 1 and 1x1-convolution projections (SD 1.x, use_linear = false). */
-    private void spatialTransformer(String p, int ch) {
+    /**
+     * SpatialTransformer ({@code common_block.hpp}): {@code depth} transformer blocks between two projections that
+     * are 1x1 convolutions (SD 1.x) or linear layers (SD 2.x, SDXL). Heads do not change the shapes: their count
+     * times their width is always {@code ch}.
+     */
+    private void spatialTransformer(String p, int ch, UnetKind kind, int depth) {
         norm(p + "norm.", ch);
-        conv(p + "proj_in.", ch, ch, 1, true);
-        String b = p + "transformer_blocks.0.";
-        linear(b + "attn1.to_q.", ch, ch, false);
-        linear(b + "attn1.to_k.", ch, ch, false);
-        linear(b + "attn1.to_v.", ch, ch, false);
-        linear(b + "attn1.to_out.0.", ch, ch, true);
-        linear(b + "attn2.to_q.", ch, ch, false);
-        linear(b + "attn2.to_k.", CONTEXT_DIM, ch, false);
-        linear(b + "attn2.to_v.", CONTEXT_DIM, ch, false);
-        linear(b + "attn2.to_out.0.", ch, ch, true);
-        linear(b + "ff.net.0.proj.", ch, ch * 4 * 2, true);
-        linear(b + "ff.net.2.", ch * 4, ch, true);
-        norm(b + "norm1.", ch);
-        norm(b + "norm2.", ch);
-        norm(b + "norm3.", ch);
-        conv(p + "proj_out.", ch, ch, 1, true);
+        projection(p + "proj_in.", ch, kind.linearProjection);
+        int ctx = kind.contextDim;
+        for (int d = 0; d < depth; d++) {
+            String b = p + "transformer_blocks." + d + ".";
+            linear(b + "attn1.to_q.", ch, ch, false);
+            linear(b + "attn1.to_k.", ch, ch, false);
+            linear(b + "attn1.to_v.", ch, ch, false);
+            linear(b + "attn1.to_out.0.", ch, ch, true);
+            linear(b + "attn2.to_q.", ch, ch, false);
+            linear(b + "attn2.to_k.", ctx, ch, false);
+            linear(b + "attn2.to_v.", ctx, ch, false);
+            linear(b + "attn2.to_out.0.", ch, ch, true);
+            linear(b + "ff.net.0.proj.", ch, ch * 4 * 2, true);
+            linear(b + "ff.net.2.", ch * 4, ch, true);
+            norm(b + "norm1.", ch);
+            norm(b + "norm2.", ch);
+            norm(b + "norm3.", ch);
+        }
+        projection(p + "proj_out.", ch, kind.linearProjection);
+    }
+
+    private void projection(String p, int ch, boolean linear) {
+        if (linear) {
+            linear(p, ch, ch, true);
+        } else {
+            conv(p, ch, ch, 1, true);
+        }
     }
 
     /** The encoder half shared by the UNet and the ControlNet: returns the channel stack for skip connections. */
     private Deque<Integer> unetInput(String p, UnetKind kind, boolean zeroConvs) {
         linear(p + "time_embed.0.", MODEL_CHANNELS, TIME_EMBED_DIM, true);
         linear(p + "time_embed.2.", TIME_EMBED_DIM, TIME_EMBED_DIM, true);
+        if (kind.admIn > 0) {
+            linear(p + "label_emb.0.0.", kind.admIn, TIME_EMBED_DIM, true);
+            linear(p + "label_emb.0.2.", TIME_EMBED_DIM, TIME_EMBED_DIM, true);
+        }
         conv(p + "input_blocks.0.0.", 4, MODEL_CHANNELS, 3, true);
         if (zeroConvs) {
             conv(p + "zero_convs.0.0.", MODEL_CHANNELS, MODEL_CHANNELS, 1, true);
@@ -224,7 +308,7 @@ final class Tables {
                 resBlock(p + "input_blocks." + idx + ".0.", ch, out);
                 ch = out;
                 if (kind.attentionAt(ds)) {
-                    spatialTransformer(p + "input_blocks." + idx + ".1.", ch);
+                    spatialTransformer(p + "input_blocks." + idx + ".1.", ch, kind, kind.transformerDepth[i]);
                 }
                 if (zeroConvs) {
                     conv(p + "zero_convs." + idx + ".0.", ch, ch, 1, true);
@@ -252,9 +336,11 @@ final class Tables {
         int levels = kind.channelMult.length;
         int ch = kind.channelMult[levels - 1] * MODEL_CHANNELS;
         int ds = 1 << (levels - 1);
-        if (!kind.tiny) {
+        if (kind.middle != Middle.NONE) {
             resBlock(p + "middle_block.0.", ch, ch);
-            spatialTransformer(p + "middle_block.1.", ch);
+        }
+        if (kind.middle == Middle.FULL) {
+            spatialTransformer(p + "middle_block.1.", ch, kind, kind.transformerDepth[levels - 1]);
             resBlock(p + "middle_block.2.", ch, ch);
         }
         int idx = 0;
@@ -266,7 +352,7 @@ final class Tables {
                 ch = out;
                 int upIdx = 1;
                 if (kind.attentionAt(ds)) {
-                    spatialTransformer(p + "output_blocks." + idx + ".1.", ch);
+                    spatialTransformer(p + "output_blocks." + idx + ".1.", ch, kind, kind.transformerDepth[i]);
                     upIdx++;
                 }
                 if (i > 0 && j == kind.numResBlocks) {
@@ -299,28 +385,62 @@ final class Tables {
         gain = saved;
         int ch = 4 * MODEL_CHANNELS;
         resBlock(p + "middle_block.0.", ch, ch);
-        spatialTransformer(p + "middle_block.1.", ch);
+        spatialTransformer(p + "middle_block.1.", ch, UnetKind.SD1, 1);
         resBlock(p + "middle_block.2.", ch, ch);
         conv(p + "middle_block_out.0.", ch, ch, 1, true);
     }
 
-    // ---------------------------------------------------------------- CLIP ViT-L/14 text model (clip.hpp)
+    // ---------------------------------------------------------------- CLIP text models (clip.hpp)
 
-    private void clipText(String p) {
-        weight(p + "embeddings.token_embedding.weight", CLIP_VOCAB, CLIP_HIDDEN);
-        weight(p + "embeddings.position_embedding.weight", CLIP_POSITIONS, CLIP_HIDDEN);
-        for (int l = 0; l < CLIP_LAYERS; l++) {
+    /** The widths and depth of a CLIP text transformer. */
+    private record ClipSize(int hidden, int intermediate, int layers) {
+    }
+
+    /** A CLIP text model in the Hugging Face naming ({@code embeddings.}, {@code encoder.layers.N.}). */
+    private void clipText(String p, ClipSize c) {
+        int h = c.hidden();
+        weight(p + "embeddings.token_embedding.weight", CLIP_VOCAB, h);
+        weight(p + "embeddings.position_embedding.weight", CLIP_POSITIONS, h);
+        for (int l = 0; l < c.layers(); l++) {
             String b = p + "encoder.layers." + l + ".";
-            linear(b + "self_attn.k_proj.", CLIP_HIDDEN, CLIP_HIDDEN, true);
-            linear(b + "self_attn.v_proj.", CLIP_HIDDEN, CLIP_HIDDEN, true);
-            linear(b + "self_attn.q_proj.", CLIP_HIDDEN, CLIP_HIDDEN, true);
-            linear(b + "self_attn.out_proj.", CLIP_HIDDEN, CLIP_HIDDEN, true);
-            norm(b + "layer_norm1.", CLIP_HIDDEN);
-            linear(b + "mlp.fc1.", CLIP_HIDDEN, CLIP_INTERMEDIATE, true);
-            linear(b + "mlp.fc2.", CLIP_INTERMEDIATE, CLIP_HIDDEN, true);
-            norm(b + "layer_norm2.", CLIP_HIDDEN);
+            linear(b + "self_attn.k_proj.", h, h, true);
+            linear(b + "self_attn.v_proj.", h, h, true);
+            linear(b + "self_attn.q_proj.", h, h, true);
+            linear(b + "self_attn.out_proj.", h, h, true);
+            layerTail(b, "layer_norm1.", "mlp.fc1.", "mlp.fc2.", "layer_norm2.", c);
         }
-        norm(p + "final_layer_norm.", CLIP_HIDDEN);
+        norm(p + "final_layer_norm.", h);
+    }
+
+    /** What follows the attention in a CLIP layer, under either naming: a norm, the MLP, a norm. */
+    private void layerTail(String b, String norm1, String fc1, String fc2, String norm2, ClipSize c) {
+        norm(b + norm1, c.hidden());
+        linear(b + fc1, c.hidden(), c.intermediate(), true);
+        linear(b + fc2, c.intermediate(), c.hidden(), true);
+        norm(b + norm2, c.hidden());
+    }
+
+    /**
+     * A CLIP text model in the OpenCLIP naming of the SD 2.x and SDXL checkpoints ({@code token_embedding},
+     * {@code positional_embedding}, {@code transformer.resblocks.N.} with one fused {@code attn.in_proj}, and
+     * {@code ln_final}), which sd.cpp renames to the Hugging Face names on load; with {@code projection}, the
+     * {@code text_projection} matrix of the pooled output (SDXL's CLIP-G).
+     */
+    private void openClipText(String p, ClipSize c, boolean projection) {
+        int h = c.hidden();
+        weight(p + "token_embedding.weight", CLIP_VOCAB, h);
+        weight(p + "positional_embedding", CLIP_POSITIONS, h);
+        for (int l = 0; l < c.layers(); l++) {
+            String b = p + "transformer.resblocks." + l + ".";
+            weight(b + "attn.in_proj_weight", 3L * h, h);
+            constant(b + "attn.in_proj_bias", 0, 3L * h);
+            linear(b + "attn.out_proj.", h, h, true);
+            layerTail(b, "ln_1.", "mlp.c_fc.", "mlp.c_proj.", "ln_2.", c);
+        }
+        norm(p + "ln_final.", h);
+        if (projection) {
+            weight(p + "text_projection", h, h);
+        }
     }
 
     // ---------------------------------------------------------------- AutoencoderKL (auto_encoder_kl.hpp, LDM naming)

@@ -1,6 +1,7 @@
 /**
  * Synthetic models: the real architectures stable-diffusion.cpp runs (Stable Diffusion 1.x and its smaller UNet
- * variants, the tiny autoencoder, LoRA, ControlNet, the ESRGAN upscaler) with deterministic random weights, written
+ * variants, Stable Diffusion 2.x with v-prediction, SDXL in its Segmind Vega variant, the tiny autoencoder, LoRA,
+ * ControlNet, the ESRGAN upscaler) with deterministic random weights, written
  * as safetensors files by pure Java code, for tests and benchmarks that need model files but cannot download real
  * ones.
  *

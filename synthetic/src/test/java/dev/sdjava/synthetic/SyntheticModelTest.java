@@ -87,6 +87,55 @@ class SyntheticModelTest {
         assertTrue(SyntheticModel.fileSize(a, Precision.F16, 42) > 2_132_000_000L);
     }
 
+    /**
+     * SD 2.x: the SD 1.x UNet layout with linear projections and a 1024-wide context, OpenCLIP ViT-H/14 in its own
+     * naming (sd-cli 90e87bc8 reads this file as "Version: SD 2.x" and "running in v-prediction mode").
+     */
+    @Test
+    void sd2HasTheShapesSdCppDetects() {
+        Architecture a = Architecture.SD2;
+        assertEquals(1226, a.tensorCount());
+        assertEquals(865_910_724L, params(a, "model.diffusion_model."));
+        assertEquals(352_984_064L, params(a, "cond_stage_model."));
+        assertEquals(83_653_863L, params(a, "first_stage_model."));
+        // get_sd_version: token embedding 1024 wide + middle_block.1 present = VERSION_SD2
+        assertShape(a, "cond_stage_model.model.token_embedding.weight", 49408, 1024);
+        assertTrue(has(a, "model.diffusion_model.middle_block.1.norm.weight"));
+        assertShape(a, "cond_stage_model.model.positional_embedding", 77, 1024);
+        assertShape(a, "cond_stage_model.model.transformer.resblocks.23.attn.in_proj_weight", 3072, 1024);
+        assertShape(a, "cond_stage_model.model.transformer.resblocks.23.mlp.c_fc.weight", 4096, 1024);
+        assertShape(a, "model.diffusion_model.input_blocks.1.1.proj_in.weight", 320, 320);
+        assertShape(a, "model.diffusion_model.output_blocks.11.1.transformer_blocks.0.attn2.to_k.weight", 320, 1024);
+        TensorSpec bias = a.tensors().stream().filter(t -> t.name().equals("model.diffusion_model.out.2.bias"))
+                .findFirst().orElseThrow();
+        assertEquals(Tables.SD2_V_PREDICTION_BIAS, bias.constant());
+        assertFalse(bias.isRandom());
+    }
+
+    /** SDXL Vega (sd-cli 90e87bc8 reads this file as "Version: SDXL (Vega)"). */
+    @Test
+    void sdxlVegaHasTheShapesSdCppDetects() {
+        Architecture a = Architecture.SDXL_VEGA;
+        assertEquals(1397, a.tensorCount());
+        assertEquals(745_225_604L, params(a, "model.diffusion_model."));
+        assertEquals(123_060_480L, params(a, "conditioner.embedders.0."));
+        assertEquals(694_659_840L, params(a, "conditioner.embedders.1."));
+        // get_sd_version: a UNet + conditioner.embedders.1 = SDXL; no middle_block.1 and no
+        // output_blocks.3.1.transformer_blocks.1 = VERSION_SDXL_VEGA
+        assertFalse(has(a, "model.diffusion_model.middle_block.1.norm.weight"));
+        assertTrue(has(a, "model.diffusion_model.middle_block.0.in_layers.0.weight"));
+        assertEquals(0, count(a, "model.diffusion_model.output_blocks.3.1.transformer_blocks.1"));
+        assertTrue(has(a, "model.diffusion_model.output_blocks.0.1.transformer_blocks.1.attn1.to_q.weight"));
+        assertEquals(0, count(a, "model.diffusion_model.input_blocks.1.1."));
+        assertShape(a, "model.diffusion_model.label_emb.0.0.weight", 1280, 2816);
+        assertShape(a, "model.diffusion_model.input_blocks.4.1.transformer_blocks.0.attn2.to_k.weight", 640, 2048);
+        assertShape(a, "conditioner.embedders.0.transformer.text_model.embeddings.token_embedding.weight", 49408, 768);
+        assertShape(a, "conditioner.embedders.1.model.token_embedding.weight", 49408, 1280);
+        assertShape(a, "conditioner.embedders.1.model.transformer.resblocks.31.attn.in_proj_weight", 3840, 1280);
+        assertShape(a, "conditioner.embedders.1.model.text_projection", 1280, 1280);
+        assertShape(a, "first_stage_model.decoder.conv_in.weight", 512, 4, 3, 3);
+    }
+
     /** The tensors sd.cpp's version detection (model.cpp get_sd_version) looks at. */
     @Test
     void variantsAreDetectableAsTheirVersion() {
