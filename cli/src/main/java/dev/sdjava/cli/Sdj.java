@@ -34,7 +34,7 @@ import java.util.concurrent.CancellationException;
 @Command(name = "sdj", mixinStandardHelpOptions = true, versionProvider = Sdj.Version.class,
         sortOptions = false, usageHelpAutoWidth = true,
         description = "Stable Diffusion on stable-diffusion.cpp, from Java.",
-        subcommands = {Generate.class, Serve.class, Upscale.class, Convert.class, Info.class, TestModel.class, Demo.class,
+        subcommands = {Generate.class, Serve.class, Worker.class, Upscale.class, Convert.class, Info.class, TestModel.class, Demo.class,
                 SystemInfo.class, CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 ok, 1 other failure, 2 usage, 3 unreadable input file,",
                 "4 model load failure, 5 generation failure, 130 interrupted (Ctrl-C)."})
@@ -97,6 +97,11 @@ public final class Sdj implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
+        // Jetty and Jedis log through SLF4J; sdj routes no SLF4J output (its own lines are
+        // System.Logger's), so say so instead of letting SLF4J warn that it found no provider.
+        if (System.getProperty("slf4j.provider") == null) {
+            System.setProperty("slf4j.provider", "org.slf4j.helpers.NOPServiceProvider");
+        }
         PrintWriter out = new PrintWriter(System.out, true);
         PrintWriter err = new PrintWriter(System.err, true);
         boolean interactive = Term.stderrIsTerminal();

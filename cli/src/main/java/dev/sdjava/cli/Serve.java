@@ -43,12 +43,23 @@ final class Serve extends Subcommand {
         @Option(names = "--shutdown-grace", paramLabel = "S", defaultValue = "30",
                 description = "Seconds a running job may finish at shutdown before it is cancelled (default: ${DEFAULT-VALUE}).") int graceSeconds;
         @Option(names = "--isolated", description = "Run sd.cpp in a supervised child JVM (a native crash fails one job, not the server).") boolean isolated;
+        @Option(names = "--queue", paramLabel = "URI",
+                description = {"Put jobs on a Redis queue, redis://HOST:PORT/NAME, for 'sdj worker' processes to run, instead of",
+                        "running them here (no -m then: this server loads no model). See docs/SCALING.md."}) String queue;
+        @Option(names = "--default-model", paramLabel = "NAME",
+                description = "With --queue: the model for requests that name none (default: the only one the workers serve).") String defaultModel;
     }
 
     @ArgGroup(validate = false) Mixins.Threads threads = new Mixins.Threads();
 
     @Override
     public Integer call() throws Exception {
+        if (server.queue != null) {
+            return serveQueue();
+        }
+        if (server.defaultModel != null) {
+            throw new Failure(Failure.USAGE, "--default-model needs --queue");
+        }
         if (models.main() == null) {
             throw new Failure(Failure.USAGE, "no model: give -m/--model FILE (or --diffusion-model FILE)");
         }
@@ -76,20 +87,53 @@ final class Serve extends Subcommand {
             sd.close();
             throw new Failure(1, "could not listen on " + server.host + ":" + server.port + ": " + e.getMessage(), e);
         }
+        return serveUntilShutdown(s, sd, key);
+    }
+
+    /** {@code --queue}: a front server with no model, whose jobs sdj worker processes run. */
+    private int serveQueue() throws Exception {
+        if (models.main() != null) {
+            throw new Failure(Failure.USAGE, "with --queue this server loads no model: give -m to 'sdj worker --queue "
+                    + server.queue + " -m MODEL' instead");
+        }
+        String key = server.apiKey != null ? server.apiKey : System.getenv("SDJ_API_KEY");
+        SdServer.Builder sb;
+        try {
+            sb = SdServer.builder().queue(server.queue).defaultModel(server.defaultModel).host(server.host).port(server.port)
+                    .maxQueue(server.maxQueue).maxBodyBytes((long) server.maxBodyMb << 20).maxSide(server.maxSide)
+                    .loraDir(server.loraDir).upscalerDir(server.upscalerDir).shutdownGrace(Duration.ofSeconds(server.graceSeconds))
+                    .apiKey(key == null || key.isBlank() ? null : key);
+        } catch (IllegalArgumentException e) {
+            throw new Failure(Failure.USAGE, e.getMessage());
+        }
+        SdServer s;
+        try {
+            s = sb.build().start();
+        } catch (RuntimeException e) {
+            throw new Failure(1, "could not start the server: " + e.getMessage(), e);
+        }
+        return serveUntilShutdown(s, null, key);
+    }
+
+    private int serveUntilShutdown(SdServer s, StableDiffusion sd, String key) throws InterruptedException {
         Thread hook = new Thread(() -> {
             s.close();
-            sd.close();
+            if (sd != null) {
+                sd.close();
+            }
         }, "sdj-serve-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         STARTED.set(s);
         out().println("listening on http://" + (server.host.contains(":") ? "[" + server.host + "]" : server.host) + ":" + s.port()
-                + (key != null ? " (API key required)" : ""));
+                + (key != null ? " (API key required)" : "") + (server.queue != null ? ", jobs on " + server.queue : ""));
         out().flush();
         try {
             s.awaitShutdown();
         } finally {
             s.close();
-            sd.close();
+            if (sd != null) {
+                sd.close();
+            }
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
             } catch (IllegalStateException alreadyShuttingDown) {

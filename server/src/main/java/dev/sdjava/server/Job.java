@@ -101,6 +101,42 @@ final class Job {
         return o;
     }
 
+    /** The job's {@code status} event: its status and queue position. */
+    Event statusEvent(int queuePosition) {
+        ObjectNode o = JsonNodeFactory.instance.objectNode();
+        o.put("id", id);
+        o.put("status", status.wire());
+        o.put("queue_position", queuePosition);
+        return new Event("status", o.toString());
+    }
+
+    /** A new subscription: the current state first (the done event if finished), then what is published. Under the queue's lock. */
+    BlockingQueue<Event> subscribe(int queuePosition) {
+        BlockingQueue<Event> q = new java.util.concurrent.ArrayBlockingQueue<>(256);
+        if (status.terminal()) {
+            q.offer(new Event("done", toJson(0).toString()));
+        } else {
+            q.offer(statusEvent(queuePosition));
+            Event p = lastProgress;
+            if (p != null) {
+                q.offer(p);
+            }
+            subscribers.add(q);
+        }
+        return q;
+    }
+
+    /** Ends the job with this outcome: the done event (carrying the whole job, result included) and the future. Under the queue's lock. */
+    void finish(Status s, String code, String message, List<Image> result, long completedAt) {
+        status = s;
+        completed = completedAt;
+        errorCode = code;
+        errorMessage = message;
+        images = result;
+        publish(new Event("done", toJson(0).toString()));
+        done.complete(this);
+    }
+
     /** Hands an event to every subscriber; a subscriber too slow to keep up loses progress events, never the last one. */
     void publish(Event e) {
         for (BlockingQueue<Event> q : subscribers) {

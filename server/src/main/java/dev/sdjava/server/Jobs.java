@@ -16,7 +16,6 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.TimeUnit;
@@ -32,7 +31,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * forgotten id answers "expired" for a while longer. Everything here happens under one lock,
  * except the generation itself.
  */
-final class Jobs implements AutoCloseable {
+final class Jobs implements JobQueue, AutoCloseable {
     /** The queue has {@code maxPending} jobs already. */
     static final class QueueFullException extends RuntimeException {
         private static final long serialVersionUID = 1L;
@@ -78,7 +77,8 @@ final class Jobs implements AutoCloseable {
         worker.start();
     }
 
-    int maxPending() {
+    @Override
+    public int maxPending() {
         return maxPending;
     }
 
@@ -87,7 +87,8 @@ final class Jobs implements AutoCloseable {
     }
 
     /** Queues a job; throws QueueFullException or ShuttingDownException. */
-    Job submit(GenerationSpec spec) {
+    @Override
+    public Job submit(GenerationSpec spec) {
         lock.lock();
         try {
             if (stopping) {
@@ -111,7 +112,8 @@ final class Jobs implements AutoCloseable {
     }
 
     /** The job, or null; {@code expiredOut[0]} says whether an unknown id was a job that expired. */
-    Job find(String id, boolean[] expiredOut) {
+    @Override
+    public Job find(String id, boolean[] expiredOut) {
         lock.lock();
         try {
             purge();
@@ -124,7 +126,8 @@ final class Jobs implements AutoCloseable {
     }
 
     /** The job's JSON as sd-server writes it, with its queue position. */
-    ObjectNode json(Job job) {
+    @Override
+    public ObjectNode json(Job job) {
         lock.lock();
         try {
             return job.toJson(position(job));
@@ -152,7 +155,8 @@ final class Jobs implements AutoCloseable {
      * {@link #stopRunning}) and reported cancelled at once, its images, if sd.cpp still makes them,
      * discarded. A finished job stays as it is.
      */
-    CancelOutcome cancel(Job job, String message) {
+    @Override
+    public CancelOutcome cancel(Job job, String message) {
         lock.lock();
         try {
             if (job.status.terminal()) {
@@ -184,53 +188,38 @@ final class Jobs implements AutoCloseable {
     }
 
     private void finish(Job job, Job.Status status, String code, String message, List<Job.Image> images) {
-        job.status = status;
-        job.completed = now();
-        job.errorCode = code;
-        job.errorMessage = message;
-        job.images = images;
-        ObjectNode data = job.toJson(0);
-        // The event carries the whole job, result included, so a stream client needs no extra poll.
-        job.publish(new Job.Event("done", data.toString()));
-        job.done.complete(job);
+        job.finish(status, code, message, images, now());
         changed.signalAll();
     }
 
     /** Subscribes to a job's events; the queue first receives its current state. */
-    BlockingQueue<Job.Event> subscribe(Job job) {
-        BlockingQueue<Job.Event> q = new ArrayBlockingQueue<>(256);
+    @Override
+    public BlockingQueue<Job.Event> subscribe(Job job) {
         lock.lock();
         try {
-            if (job.status.terminal()) {
-                q.offer(new Job.Event("done", job.toJson(0).toString()));
-            } else {
-                q.offer(statusEvent(job));
-                Job.Event p = job.lastProgress;
-                if (p != null) {
-                    q.offer(p);
-                }
-                job.subscribers.add(q);
-            }
+            return job.subscribe(position(job));
         } finally {
             lock.unlock();
         }
-        return q;
     }
 
-    void unsubscribe(Job job, BlockingQueue<Job.Event> q) {
+    @Override
+    public void unsubscribe(Job job, BlockingQueue<Job.Event> q) {
         job.subscribers.remove(q);
     }
 
     private Job.Event statusEvent(Job job) {
-        ObjectNode o = JsonNodeFactory.instance.objectNode();
-        o.put("id", job.id);
-        o.put("status", job.status.wire());
-        o.put("queue_position", position(job));
-        return new Job.Event("status", o.toString());
+        return job.statusEvent(position(job));
     }
 
     /** Jobs the worker started and finished since the server began (each job at most once). */
-    long[] counts() {
+    @Override
+    public List<String> models() {
+        return List.of("sd-cpp-local");
+    }
+
+    @Override
+    public long[] counts() {
         lock.lock();
         try {
             return new long[] {startedCount, finishedCount};
@@ -335,7 +324,8 @@ final class Jobs implements AutoCloseable {
         return b.build();
     }
 
-    private static List<Job.Image> encode(GenerationSpec spec, List<GeneratedImage> out) {
+    /** The images as the job result carries them (PNG, with or without parameters, or JPEG), base64. */
+    static List<Job.Image> encode(GenerationSpec spec, List<GeneratedImage> out) {
         List<Job.Image> images = new ArrayList<>();
         for (GeneratedImage g : out) {
             SdImage im = g.image();
@@ -356,7 +346,8 @@ final class Jobs implements AutoCloseable {
         close(Duration.ofSeconds(30));
     }
 
-    void close(Duration grace) {
+    @Override
+    public void close(Duration grace) {
         lock.lock();
         try {
             stopping = true;

@@ -32,13 +32,13 @@ final class Routes {
             "Latent (antialiased)", "Latent (bicubic)", "Latent (bicubic antialiased)");
 
     private final SdServer.Builder cfg;
-    private final Jobs jobs;
+    private final JobQueue jobs;
     private final BooleanSupplier closing;
     private final Catalog catalog;
     private final byte[] apiKey;
     private final byte[] page;
 
-    Routes(SdServer.Builder cfg, Jobs jobs, BooleanSupplier closing) {
+    Routes(SdServer.Builder cfg, JobQueue jobs, BooleanSupplier closing) {
         this.cfg = cfg;
         this.jobs = jobs;
         this.closing = closing;
@@ -105,6 +105,9 @@ final class Routes {
             send(ex, 429, error("job queue is full"));
         } catch (Jobs.ShuttingDownException e) {
             send(ex, 503, error("server is shutting down"));
+        } catch (QueueUnavailableException e) {
+            ex.header("Retry-After", "5");
+            send(ex, 503, error(e.getMessage()));
         } catch (Exception | Error e) {
             if (!ex.answered()) {
                 send(ex, 500, error("server_error").put("message", String.valueOf(e.getMessage())));
@@ -120,10 +123,14 @@ final class Routes {
         // OpenAI
         get("/v1/models", ex -> {
             ObjectNode o = F.objectNode();
-            o.putArray("data").addObject().put("id", "sd-cpp-local").put("object", "model").put("owned_by", "local");
+            ArrayNode data = o.putArray("data");
+            jobs.models().forEach(m -> data.addObject().put("id", m).put("object", "model").put("owned_by", "local"));
             send(ex, 200, o);
         });
-        post("/v1/images/generations", ex -> openAi(ex, Params.fromOpenAi(Json.object(ex.body()), cfg.limits, catalog)));
+        post("/v1/images/generations", ex -> {
+            ObjectNode j = Json.object(ex.body());
+            openAi(ex, Params.fromOpenAi(j, cfg.limits, catalog).withModel(GenerationSpec.modelOf(j)));
+        });
         post("/v1/images/edits", ex -> openAi(ex, Params.fromOpenAiEdit(FormData.read(ex, cfg.maxBodyBytes), cfg.limits, catalog)));
 
         // sdapi (AUTOMATIC1111)
@@ -187,7 +194,8 @@ final class Routes {
             if (body.length == 0) {
                 throw new BadRequest("empty body");
             }
-            GenerationSpec spec = Params.fromNative(Json.object(body), cfg.limits, catalog);
+            ObjectNode j = Json.object(body);
+            GenerationSpec spec = Params.fromNative(j, cfg.limits, catalog).withModel(GenerationSpec.modelOf(j));
             Job job = jobs.submit(spec);
             ObjectNode o = F.objectNode().put("id", job.id).put("kind", job.kind).put("status", "queued")
                     .put("created", job.created).put("poll_url", "/sdcpp/v1/jobs/" + job.id);
@@ -237,7 +245,7 @@ final class Routes {
             throw new BadRequest("empty body");
         }
         ObjectNode j = Json.object(body);
-        GenerationSpec spec = Params.fromSdapi(j, img2img, cfg.limits, catalog);
+        GenerationSpec spec = Params.fromSdapi(j, img2img, cfg.limits, catalog).withModel(GenerationSpec.modelOf(j));
         Job job = runSync(spec, ex);
         if (job == null) {
             return;

@@ -39,7 +39,7 @@ import java.time.Duration;
  */
 public final class SdServer implements AutoCloseable {
     private final Builder cfg;
-    private final Jobs jobs;
+    private final JobQueue jobs;
     private final Routes routes;
     private Server web;
     private int port;
@@ -48,8 +48,17 @@ public final class SdServer implements AutoCloseable {
 
     private SdServer(Builder cfg) {
         this.cfg = cfg;
-        this.jobs = new Jobs(cfg.sd, cfg.maxQueue, cfg.jobTtl);
+        this.jobs = cfg.queue == null ? new Jobs(cfg.sd, cfg.maxQueue, cfg.jobTtl)
+                : new RedisJobs(cfg.queue, cfg.maxQueue, cfg.jobTtl, cfg.defaultModel, Duration.ofMillis(500));
         this.routes = new Routes(cfg, jobs, this::isClosed);
+    }
+
+    /**
+     * A builder for a server with no context of its own, whose jobs go to a Redis queue
+     * ({@link Builder#queue}, required) and are run by {@link SdWorker}s (docs/SCALING.md).
+     */
+    public static Builder builder() {
+        return new Builder(null);
     }
 
     /** A builder for a server over {@code sd}, which stays open and owned by the caller. */
@@ -161,6 +170,8 @@ public final class SdServer implements AutoCloseable {
         Duration syncTimeout = Duration.ofHours(1);
         int maxConnections = 1024;
         Duration readTimeout = Duration.ofSeconds(30);
+        String queue;
+        String defaultModel;
 
         private Builder(StableDiffusion sd) {
             this.sd = sd;
@@ -287,8 +298,40 @@ public final class SdServer implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Puts jobs on a Redis queue instead of the embedded one: {@code redis://HOST:PORT/NAME}
+         * ({@code rediss://} for TLS, {@code redis://:password@...} with a password). Each job goes
+         * to the stream of the model it names (when a worker serves it) or of the default model;
+         * {@link SdWorker}s, on this or other machines, run them. Needs {@link SdServer#builder()}
+         * (no context of its own). {@link #maxQueue} then bounds each model's stream.
+         */
+        public Builder queue(String uri) {
+            RedisQueue.open(uri, 1).close(); // checks the address now; connects on start
+            this.queue = uri;
+            return this;
+        }
+
+        /**
+         * With {@link #queue}: the model that requests naming none (or one no worker serves) go to;
+         * default: the only model the workers serve, and a 400 naming them when they serve several.
+         */
+        public Builder defaultModel(String name) {
+            if (name != null && !name.matches("[A-Za-z0-9_.\\-]{1,128}")) {
+                throw new IllegalArgumentException("model name must be 1..128 of A-Z a-z 0-9 _ . -, got '" + name + "'");
+            }
+            this.defaultModel = name;
+            return this;
+        }
+
         /** The server, not yet listening: call {@link SdServer#start()}. */
         public SdServer build() {
+            if (sd == null && queue == null) {
+                throw new IllegalStateException("a server without a context needs a queue: SdServer.builder().queue(\"redis://HOST:PORT/NAME\")");
+            }
+            if (sd != null && queue != null) {
+                throw new IllegalStateException("a server over a Redis queue runs no context of its own: use SdServer.builder().queue(...), "
+                        + "and an SdWorker over the context");
+            }
             return new SdServer(this);
         }
     }
