@@ -68,21 +68,36 @@ final class Exchange {
     /** The whole body, at most the server's limit (TooLarge past it, whatever Content-Length says). */
     byte[] body() throws IOException {
         long declared = req.getLength();
-        if (declared > maxBody) {
-            throw new TooLarge(maxBody);
-        }
-        ByteArrayOutputStream out = new ByteArrayOutputStream(declared > 0 ? (int) declared : 256);
         byte[] buf = new byte[16 * 1024];
         try (InputStream in = Content.Source.asInputStream(req)) {
+            if (declared > maxBody) {
+                throw tooLarge(in, buf);
+            }
+            ByteArrayOutputStream out = new ByteArrayOutputStream(declared > 0 ? (int) declared : 256);
             for (int n; (n = in.read(buf)) >= 0; ) {
                 if (out.size() + n > maxBody) {
-                    throw new TooLarge(maxBody);
+                    throw tooLarge(in, buf);
                 }
                 out.write(buf, 0, n);
             }
+            return out.toByteArray();
         }
-        return out.toByteArray();
     }
+
+    /**
+     * Reads and drops up to {@value #DRAIN_BYTES} more bytes of an oversized body before the 413:
+     * a connection closed with input still unread is reset, and the reset can destroy the answer
+     * before a client that is still sending reads it. Bodies larger than that are cut off.
+     */
+    private TooLarge tooLarge(InputStream in, byte[] buf) throws IOException {
+        long dropped = 0;
+        for (int n; dropped < DRAIN_BYTES && (n = in.read(buf)) >= 0; ) {
+            dropped += n;
+        }
+        return new TooLarge(maxBody);
+    }
+
+    private static final long DRAIN_BYTES = 1 << 20;
 
     /** Answers with {@code bytes}; the response completes asynchronously. */
     void send(int status, String contentType, byte[] bytes) {
