@@ -47,9 +47,7 @@ final class Generate extends Subcommand {
     @Override
     public Integer call() {
         Term term = term();
-        if (models.main() == null) {
-            throw new Failure(Failure.USAGE, "no model: give -m/--model FILE (or --diffusion-model FILE)");
-        }
+        models.required();
         output.check();
         checkInputs();
 

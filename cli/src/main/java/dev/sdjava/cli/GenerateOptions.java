@@ -62,6 +62,25 @@ final class GenerateOptions {
             return model != null ? model : diffusionModel;
         }
 
+        /** {@link #main()}, a usage error when neither -m nor --diffusion-model is given. */
+        Path required() {
+            if (main() == null) {
+                throw new Failure(Failure.USAGE, "no model: give -m/--model FILE (or --diffusion-model FILE)");
+            }
+            return main();
+        }
+
+        /** The context these options and {@code threads} describe (the model is {@link #required()}). */
+        ModelConfig config(Mixins.Threads threads) {
+            required();
+            ModelConfig.Builder b = ModelConfig.builder();
+            applyTo(b);
+            if (threads.given() != null) {
+                b.threads(threads.given());
+            }
+            return b.build();
+        }
+
         /** The files, in upstream's order, for the readability check. */
         List<Path> files() {
             return Arrays.asList(model, diffusionModel, highNoiseDiffusionModel, clipL, clipG, clipVision, t5xxl,

@@ -60,17 +60,10 @@ final class Serve extends Subcommand {
         if (server.defaultModel != null) {
             throw new Failure(Failure.USAGE, "--default-model needs --queue");
         }
-        if (models.main() == null) {
-            throw new Failure(Failure.USAGE, "no model: give -m/--model FILE (or --diffusion-model FILE)");
-        }
-        ModelConfig.Builder b = ModelConfig.builder();
-        models.applyTo(b);
-        if (threads.given() != null) {
-            b.threads(threads.given());
-        }
+        ModelConfig config = models.config(threads);
         String key = server.apiKey != null ? server.apiKey : System.getenv("SDJ_API_KEY");
         SdServer.Builder sb;
-        StableDiffusion sd = Generate.load(b.build(), server.isolated, new Progress(term(), "loading", "tensors", 0, 1), models.main());
+        StableDiffusion sd = Generate.load(config, server.isolated, new Progress(term(), "loading", "tensors", 0, 1), models.main());
         try {
             sb = SdServer.builder(sd).host(server.host).port(server.port).maxQueue(server.maxQueue)
                     .maxBodyBytes((long) server.maxBodyMb << 20).maxSide(server.maxSide).modelPath(models.main())

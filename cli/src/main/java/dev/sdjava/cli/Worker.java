@@ -44,15 +44,8 @@ final class Worker extends Subcommand {
         if (queue.uri == null) {
             throw new Failure(Failure.USAGE, "no queue: give --queue redis://HOST:PORT/NAME (the one 'sdj serve --queue' uses)");
         }
-        if (models.main() == null) {
-            throw new Failure(Failure.USAGE, "no model: give -m/--model FILE (or --diffusion-model FILE)");
-        }
-        ModelConfig.Builder b = ModelConfig.builder();
-        models.applyTo(b);
-        if (threads.given() != null) {
-            b.threads(threads.given());
-        }
-        StableDiffusion sd = Generate.load(b.build(), queue.isolated, new Progress(term(), "loading", "tensors", 0, 1), models.main());
+        ModelConfig config = models.config(threads);
+        StableDiffusion sd = Generate.load(config, queue.isolated, new Progress(term(), "loading", "tensors", 0, 1), models.main());
         SdWorker w;
         try {
             SdWorker.Builder wb = SdWorker.builder(sd, queue.uri).claimTimeout(Duration.ofSeconds(queue.claimSeconds))
