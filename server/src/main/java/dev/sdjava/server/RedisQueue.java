@@ -33,6 +33,16 @@ import java.util.regex.Pattern;
 final class RedisQueue implements AutoCloseable {
     static final String GROUP = "workers";
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.\\-]{1,64}");
+    /** Model and worker names, which become parts of key names. */
+    private static final Pattern KEY_PART = Pattern.compile("[A-Za-z0-9_.\\-]{1,128}");
+
+    /** {@code name} if it may be a model or worker name (1..128 of A-Z a-z 0-9 _ . -), else IllegalArgumentException naming {@code what}. */
+    static String checkName(String what, String name) {
+        if (name == null || !KEY_PART.matcher(name).matches()) {
+            throw new IllegalArgumentException(what + " must be 1..128 of A-Z a-z 0-9 _ . -, got '" + name + "'");
+        }
+        return name;
+    }
 
     /** Creates the job (hash and stream entry) unless the model's stream already holds {@code max} jobs. */
     static final String SUBMIT = """

@@ -316,10 +316,7 @@ public final class SdServer implements AutoCloseable {
          * default: the only model the workers serve, and a 400 naming them when they serve several.
          */
         public Builder defaultModel(String name) {
-            if (name != null && !name.matches("[A-Za-z0-9_.\\-]{1,128}")) {
-                throw new IllegalArgumentException("model name must be 1..128 of A-Z a-z 0-9 _ . -, got '" + name + "'");
-            }
-            this.defaultModel = name;
+            this.defaultModel = name == null ? null : RedisQueue.checkName("model name", name);
             return this;
         }
 

@@ -503,19 +503,13 @@ public final class SdWorker implements AutoCloseable {
 
         /** The model name this worker serves: its stream, and what requests name; default the model file's stem. */
         public Builder model(String name) {
-            if (name == null || !name.matches("[A-Za-z0-9_.\\-]{1,128}")) {
-                throw new IllegalArgumentException("model name must be 1..128 of A-Z a-z 0-9 _ . -, got '" + name + "'");
-            }
-            this.model = name;
+            this.model = RedisQueue.checkName("model name", name);
             return this;
         }
 
         /** This worker's consumer name, unique among the workers; default HOST-PID. */
         public Builder name(String name) {
-            if (name == null || !name.matches("[A-Za-z0-9_.\\-]{1,128}")) {
-                throw new IllegalArgumentException("worker name must be 1..128 of A-Z a-z 0-9 _ . -, got '" + name + "'");
-            }
-            this.name = name;
+            this.name = RedisQueue.checkName("worker name", name);
             return this;
         }
 
