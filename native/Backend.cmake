@@ -47,15 +47,37 @@ elseif(SDJ_BACKEND STREQUAL "vulkan")
   set(Vulkan_GLSLC_EXECUTABLE "${SDJ_GLSLC}" CACHE FILEPATH "" FORCE)
   set(SD_VULKAN ON CACHE BOOL "" FORCE)
 elseif(SDJ_BACKEND STREQUAL "cuda")
+  # The toolkit, in this order: -DCUDAToolkit_ROOT, an nvcc on PATH (or -DCMAKE_CUDA_COMPILER), else
+  # CUDA 13.0 assembled from NVIDIA's PyPI wheels into a cache by native/cuda-toolkit.sh.
+  if(NOT CUDAToolkit_ROOT AND NOT CMAKE_CUDA_COMPILER)
+    find_program(SDJ_NVCC nvcc)
+    if(SDJ_NVCC)
+      set(CMAKE_CUDA_COMPILER "${SDJ_NVCC}")
+    else()
+      execute_process(COMMAND bash "${CMAKE_CURRENT_LIST_DIR}/cuda-toolkit.sh"
+        OUTPUT_VARIABLE _cuda_root OUTPUT_STRIP_TRAILING_WHITESPACE RESULT_VARIABLE _rc)
+      if(NOT _rc EQUAL 0)
+        message(FATAL_ERROR "sdjava: no nvcc was found, and native/cuda-toolkit.sh could not fetch the CUDA toolkit "
+          "from PyPI. Install a CUDA 13 toolkit and pass -DCUDAToolkit_ROOT=<dir> (Maven: -Dsdj.cuda.root=<dir>), "
+          "or build with SDJ_BACKEND=cpu or vulkan.")
+      endif()
+      set(CUDAToolkit_ROOT "${_cuda_root}" CACHE PATH "" FORCE)
+    endif()
+  endif()
+  if(CUDAToolkit_ROOT AND NOT CMAKE_CUDA_COMPILER)
+    set(CMAKE_CUDA_COMPILER "${CUDAToolkit_ROOT}/bin/nvcc")
+  endif()
   include(CheckLanguage)
   check_language(CUDA)
   if(NOT CMAKE_CUDA_COMPILER)
-    message(FATAL_ERROR "sdjava: SDJ_BACKEND=cuda needs the CUDA toolkit, and no nvcc was found. "
-      "Install it (nvcc on PATH or -DCMAKE_CUDA_COMPILER=/usr/local/cuda/bin/nvcc), or build with SDJ_BACKEND=cpu or vulkan.")
+    message(FATAL_ERROR "sdjava: SDJ_BACKEND=cuda: ${CMAKE_CUDA_COMPILER} does not compile CUDA. "
+      "Pass -DCUDAToolkit_ROOT=<a CUDA 13 toolkit> (Maven: -Dsdj.cuda.root=<dir>), or build with SDJ_BACKEND=cpu or vulkan.")
   endif()
   if(NOT DEFINED CMAKE_CUDA_ARCHITECTURES)
-    # One architecture keeps the build short; set -DCMAKE_CUDA_ARCHITECTURES=... for others.
-    set(CMAKE_CUDA_ARCHITECTURES native)
+    # Turing (RTX 20), Ampere (RTX 30), Ada (RTX 40), Hopper (H100/H200), Blackwell (RTX 50) as
+    # machine code, plus Turing's PTX so that later GPUs can JIT it. Each one adds to the compile
+    # time (README, CUDA); -DCMAKE_CUDA_ARCHITECTURES=... (Maven: -Dsdj.cuda.archs=...) picks others.
+    set(CMAKE_CUDA_ARCHITECTURES 75 86-real 89-real 90-real 120a-real)
   endif()
   set(SD_CUDA ON CACHE BOOL "" FORCE)
 elseif(SDJ_BACKEND STREQUAL "metal")
