@@ -376,7 +376,7 @@ final class GenerateOptions {
         @Option(names = "--scm-mask", paramLabel = "MASK",
                 description = "Steps mask of the DiT block caches: one 1 (compute) or 0 (may cache) per step, comma-separated, "
                         + "e.g. \"1,1,1,0,0,1,0,0,1,0\".") String scmMask;
-        @Option(names = "--scm-policy", paramLabel = "POLICY", converter = ScmPolicy.class, completionCandidates = ScmPolicy.class,
+        @Option(names = "--scm-policy", arity = "1", paramLabel = "POLICY", converter = ScmPolicy.class, completionCandidates = ScmPolicy.class,
                 description = "SCM policy, one of [${COMPLETION-CANDIDATES}] (default: dynamic).") Boolean scmPolicyDynamic;
 
         /** The settings given, or null when no cache flag is: the request keeps sd.cpp's defaults. */

@@ -81,7 +81,7 @@ class GenerateTest {
         byte[] uncached = SdImage.read(plain).pixels();
         List<List<String>> cases = List.of(
                 List.of("--cache-mode", "ucache"),
-                List.of("--cache-mode", "ucache", "--cache-option", "threshold=0.5,start=0.2,end=0.9,decay=0.8,relative=1,reset=0"),
+                List.of("--cache-mode", "ucache", "--cache-option", "threshold=1.5,start=0.2,end=0.9,decay=0.8,relative=1,reset=0"),
                 List.of("--cache-mode", "spectrum", "--cache-option", "w=0.5,m=2,warmup=3,stop=0.8"),
                 List.of("--cache-mode", "easycache", "--cache-option", "threshold=0.3"));
         for (int c = 0; c < cases.size(); c++) {
