@@ -40,6 +40,7 @@ final class Generate extends Subcommand {
     @ArgGroup(validate = false, heading = "%nLoRA, ControlNet, PhotoMaker:%n") GenerateOptions.Adapters adapters = new GenerateOptions.Adapters();
     @ArgGroup(validate = false, heading = "%nHires fix and upscaling:%n") GenerateOptions.Hires hires = new GenerateOptions.Hires();
     @ArgGroup(validate = false, heading = "%nPerformance and memory:%n") GenerateOptions.Performance performance = new GenerateOptions.Performance();
+    @ArgGroup(validate = false, heading = "%nStep cache:%n") GenerateOptions.Cache cache = new GenerateOptions.Cache();
     @ArgGroup(validate = false, heading = "%nModel-specific:%n") GenerateOptions.ModelSpecific modelSpecific = new GenerateOptions.ModelSpecific();
     @ArgGroup(validate = false, heading = "%nPreviews:%n") GenerateOptions.Preview preview = new GenerateOptions.Preview();
     @ArgGroup(validate = false, heading = "%nOutput:%n") GenerateOptions.Output output = new GenerateOptions.Output();
@@ -102,6 +103,7 @@ final class Generate extends Subcommand {
                     adapters.pmIdEmbedPath, adapters.pmStyleStrength));
         }
         performance.applyTo(rb);
+        cache.applyTo(rb);
         if (hiresFix != null) rb.hires(hiresFix);
         int batch = prompt.batch();
         Progress progress = new Progress(term, "sampling", "steps", sampling.expectedSteps(), batch);

@@ -1,5 +1,7 @@
 package dev.sdjava.cli;
 
+import dev.sdjava.CacheMode;
+import dev.sdjava.CacheParams;
 import dev.sdjava.GenerationRequest;
 import dev.sdjava.HiresFix;
 import dev.sdjava.HiresUpscaler;
@@ -14,15 +16,19 @@ import dev.sdjava.SkipLayerGuidance;
 import dev.sdjava.VaeTiling;
 import dev.sdjava.WeightType;
 import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.TypeConversionException;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Iterator;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /**
@@ -351,6 +357,73 @@ final class GenerateOptions {
                 Values.Pair rel = vaeRelativeTileSize == null ? new Values.Pair(0, 0) : vaeRelativeTileSize;
                 rb.vaeTiling(new VaeTiling(tile.x().intValue(), tile.y().intValue(), vaeTileOverlap,
                         rel.x().floatValue(), rel.y().floatValue()));
+            }
+        }
+    }
+
+    /**
+     * Step caches: sd-cli's four flags, read by {@link CacheParams} with upstream's meaning (the
+     * keys and their per-mode fields are spelled there, once).
+     */
+    static final class Cache {
+        @Option(names = "--cache-mode", paramLabel = "MODE", converter = SdNames.CacheModes.class, completionCandidates = SdNames.CacheModes.class,
+                description = "Step cache, one of [${COMPLETION-CANDIDATES}]: ucache and spectrum for UNet models (SD 1.x, 2.x, XL), "
+                        + "easycache, dbcache, taylorseer, cache-dit for DiT models (others log a warning and run uncached).") CacheMode mode;
+        @Option(names = "--cache-option", paramLabel = "K=V,...",
+                description = "Cache settings, comma-separated key=value. easycache/ucache: threshold, start, end, decay, relative, reset; "
+                        + "dbcache/taylorseer/cache-dit: Fn, Bn, threshold, warmup; spectrum: w, m, lam, window, flex, warmup, stop. "
+                        + "E.g. \"threshold=0.25\" or \"threshold=1.5,reset=0\".") String option;
+        @Option(names = "--scm-mask", paramLabel = "MASK",
+                description = "Steps mask of the DiT block caches: one 1 (compute) or 0 (may cache) per step, comma-separated, "
+                        + "e.g. \"1,1,1,0,0,1,0,0,1,0\".") String scmMask;
+        @Option(names = "--scm-policy", arity = "1", paramLabel = "POLICY", converter = ScmPolicy.class, completionCandidates = ScmPolicy.class,
+                description = "SCM policy, one of [${COMPLETION-CANDIDATES}] (default: dynamic).") Boolean scmPolicyDynamic;
+
+        /** The settings given, or null when no cache flag is: the request keeps sd.cpp's defaults. */
+        CacheParams params() {
+            if (mode == null && option == null && scmMask == null && scmPolicyDynamic == null) {
+                return null;
+            }
+            if (scmMask != null) {
+                usage("--scm-mask", () -> CacheParams.builder().scmMask(scmMask).build());
+            }
+            CacheParams.Builder b = CacheParams.builder();
+            set(mode, b::mode);
+            set(scmMask, b::scmMask);
+            // sd-cli passes the policy to the block caches only (initialize_cache_params).
+            if (scmPolicyDynamic != null && (mode == CacheMode.DBCACHE || mode == CacheMode.TAYLORSEER || mode == CacheMode.CACHE_DIT)) {
+                b.scmPolicyDynamic(scmPolicyDynamic);
+            }
+            return usage("--cache-option", () -> b.sdOptions(option == null ? "" : option).build());
+        }
+
+        void applyTo(GenerationRequest.Builder rb) {
+            set(params(), rb::cache);
+        }
+
+        /** What {@code make} returns; its IllegalArgumentException as a usage error naming {@code flag}. */
+        private static <T> T usage(String flag, Supplier<T> make) {
+            try {
+                return make.get();
+            } catch (IllegalArgumentException e) {
+                throw new Failure(Failure.USAGE, flag + ": " + e.getMessage());
+            }
+        }
+
+        /** {@code --scm-policy dynamic|static}, as sd-cli. */
+        static final class ScmPolicy implements ITypeConverter<Boolean>, Iterable<String> {
+            @Override
+            public Boolean convert(String v) {
+                return switch (v) {
+                    case "dynamic" -> true;
+                    case "static" -> false;
+                    default -> throw new TypeConversionException("must be dynamic or static, got " + v);
+                };
+            }
+
+            @Override
+            public Iterator<String> iterator() {
+                return List.of("dynamic", "static").iterator();
             }
         }
     }

@@ -1,5 +1,7 @@
 package dev.sdjava.cli;
 
+import dev.sdjava.CacheMode;
+import dev.sdjava.CacheParams;
 import dev.sdjava.HiresUpscaler;
 import dev.sdjava.LoraApplyMode;
 import dev.sdjava.Prediction;
@@ -80,6 +82,7 @@ abstract class SdNames<E extends Enum<E>> implements ITypeConverter<E>, Iterable
     static final class Predictions extends SdNames<Prediction> { Predictions() { super(Prediction::values, Prediction::sdName, Prediction::fromSdName); } }
     static final class LoraModes extends SdNames<LoraApplyMode> { LoraModes() { super(LoraApplyMode::values, LoraApplyMode::sdName, LoraApplyMode::fromSdName); } }
     static final class Previews extends SdNames<PreviewMode> { Previews() { super(PreviewMode::values, PreviewMode::sdName, PreviewMode::fromSdName); } }
+    static final class CacheModes extends SdNames<CacheMode> { CacheModes() { super(CacheMode::values, CacheParams::sdName, CacheParams::modeOf); } }
     static final class WeightTypes extends SdNames<WeightType> { WeightTypes() { super(WeightType::values, WeightType::sdName, WeightType::fromSdName); } }
 
     /**

@@ -181,6 +181,34 @@ class CommandsTest {
         assertTrue(r.lastErr().contains("--sampling-method") && r.lastErr().contains("euler_a"), r.err());
     }
 
+    /** Each bad step-cache value: exit 2 before anything loads, naming the flag and what it takes. */
+    @Test
+    void generateWithABadCacheFlagExits2NamingTheFlagAndTheAcceptedValues() {
+        Cli r = Cli.run("generate", "-m", sd1(), "--cache-mode", "fastcache").expect(2);
+        assertTrue(r.lastErr().startsWith("sdj generate: Invalid value for option '--cache-mode': unknown cache mode 'fastcache': "
+                + "use one of disabled, easycache, ucache, dbcache, taylorseer, cache-dit, spectrum"), r.err());
+        r = Cli.run("generate", "-m", sd1(), "--cache-mode", "ucache", "--cache-option", "threshold=0.2,speed=9").expect(2);
+        assertEquals("sdj generate: error: --cache-option: unknown cache option 'speed': the keys are threshold, start, end, "
+                + "decay, relative, reset, Fn, Bn, warmup, w, m, lam, window, flex, stop", r.lastErr());
+        r = Cli.run("generate", "-m", sd1(), "--cache-mode", "ucache", "--cache-option", "start=soon").expect(2);
+        assertEquals("sdj generate: error: --cache-option: cache option 'start=soon': 'soon' is not a number", r.lastErr());
+        r = Cli.run("generate", "-m", sd1(), "--cache-mode", "ucache", "--cache-option", "threshold").expect(2);
+        assertEquals("sdj generate: error: --cache-option: cache option 'threshold' is not key=value", r.lastErr());
+        r = Cli.run("generate", "-m", sd1(), "--cache-mode", "spectrum", "--cache-option", "m=2.5").expect(2);
+        assertEquals("sdj generate: error: --cache-option: cache option 'm=2.5': '2.5' is not an integer", r.lastErr());
+        r = Cli.run("generate", "-m", sd1(), "--cache-mode", "ucache", "--cache-option", "threshold=-1").expect(2);
+        assertEquals("sdj generate: error: --cache-option: the cache threshold must be >= 0, got -1.0", r.lastErr());
+        r = Cli.run("generate", "-m", sd1(), "--cache-mode", "easycache", "--cache-option", "start=0.6,end=0.5").expect(2);
+        assertTrue(r.lastErr().startsWith("sdj generate: error: --cache-option: the cache start must be below its end"), r.err());
+        r = Cli.run("generate", "-m", sd1(), "--cache-mode", "ucache", "--cache-option", "end=1.5").expect(2);
+        assertEquals("sdj generate: error: --cache-option: cache option 'end=1.5': endPercent must be a finite number in [0.0, 1.0], got 1.5", r.lastErr());
+        r = Cli.run("generate", "-m", sd1(), "--cache-mode", "cache-dit", "--scm-mask", "1,1,2").expect(2);
+        assertTrue(r.lastErr().startsWith("sdj generate: error: --scm-mask: the scm mask must be 0s and 1s separated by commas"), r.err());
+        r = Cli.run("generate", "-m", sd1(), "--cache-mode", "cache-dit", "--scm-policy", "sometimes").expect(2);
+        assertTrue(r.lastErr().startsWith("sdj generate: Invalid value for option '--scm-policy': must be dynamic or static, got sometimes"),
+                r.err());
+    }
+
     @Test
     void generateWithABadSizeOrListExits2NamingTheOption() {
         Cli r = Cli.run("generate", "-m", sd1(), "--vae-tiling", "--vae-tile-size", "32xz").expect(2);

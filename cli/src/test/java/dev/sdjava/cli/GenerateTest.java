@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -63,6 +64,44 @@ class GenerateTest {
         assertTrue(r.err().contains("loading     1130/1130 tensors"), r.err());
         assertTrue(r.err().contains("sampling 1/2 2/2 steps"), r.err());
         assertTrue(r.err().contains("sampling 2/2 2/2 steps"), r.err());
+    }
+
+    /**
+     * The step caches with sd-cli's flags give sd-cli's pixels: ucache (which skips steps of this
+     * UNet, so its image differs from the uncached one), ucache with every key it reads,
+     * spectrum with its own "warmup", and easycache (DiT only: sd.cpp warns and runs uncached, in
+     * both).
+     */
+    @Test
+    void stepCachesArePixelIdenticalToUpstream() throws Exception {
+        List<String> flags = List.of("-m", Fixtures.sd1().toString(), "-p", "a red fox", "-W", "64", "-H", "64",
+                "--steps", "8", "--sampling-method", "euler", "--cfg-scale", "7", "-s", "42", "-t", THREADS);
+        Path plain = tmp.resolve("plain.png");
+        sdj(flags, "-o", plain.toString()).expect(0);
+        byte[] uncached = SdImage.read(plain).pixels();
+        List<List<String>> cases = List.of(
+                List.of("--cache-mode", "ucache"),
+                List.of("--cache-mode", "ucache", "--cache-option", "threshold=1.5,start=0.2,end=0.9,decay=0.8,relative=1,reset=0"),
+                List.of("--cache-mode", "spectrum", "--cache-option", "w=0.5,m=2,warmup=3,stop=0.8"),
+                List.of("--cache-mode", "easycache", "--cache-option", "threshold=0.3"));
+        for (int c = 0; c < cases.size(); c++) {
+            List<String> all = new ArrayList<>(flags);
+            all.addAll(cases.get(c));
+            Path ours = tmp.resolve("sdj-" + c + ".png");
+            Path theirs = tmp.resolve("sd-cli-" + c + ".png");
+            sdj(all, "-o", ours.toString()).expect(0);
+            upstream(all, theirs);
+            byte[] pixels = SdImage.read(ours).pixels();
+            assertArrayEquals(SdImage.read(theirs).pixels(), pixels, cases.get(c) + ": sdj's pixels differ from sd-cli's");
+            String log = Files.readString(theirs.resolveSibling(theirs.getFileName() + ".log"));
+            if (cases.get(c).contains("easycache")) {
+                assertTrue(log.contains("EasyCache requested but not supported for this model type"), log);
+                assertArrayEquals(uncached, pixels, "easycache on a UNet runs uncached");
+            } else {
+                assertTrue(log.matches("(?s).*(UCache|Spectrum) skipped [1-9]\\d*/8 steps.*"), cases.get(c) + " skipped no step:\n" + log);
+                assertFalse(Arrays.equals(uncached, pixels), cases.get(c) + ": the same pixels as without a cache");
+            }
+        }
     }
 
     /** img2img with a LoRA named in the prompt (upstream's way): same pixels as sd-cli. */

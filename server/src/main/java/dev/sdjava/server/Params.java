@@ -2,6 +2,7 @@ package dev.sdjava.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sdjava.CacheParams;
 import dev.sdjava.GenerationRequest;
 import dev.sdjava.HiresFix;
 import dev.sdjava.HiresUpscaler;
@@ -105,6 +106,10 @@ final class Params {
     int outputCompression = 100;
     PreviewMode previewMode;
     int previewInterval = 1;
+    // sd-server's step-cache fields, in sd-cli's spelling ("" = not given).
+    String cacheMode = "";
+    String cacheOption = "";
+    String scmMask = "";
     /** Pending image fields, decoded once the size is known. */
     private final List<Pending> images = new ArrayList<>();
 
@@ -349,7 +354,10 @@ final class Params {
     private void applyNative(ObjectNode j, String where) {
         prompt = str(j, "prompt", prompt);
         negativePrompt = str(j, "negative_prompt", negativePrompt);
-        check(j, "cache_mode", where);
+        cacheMode = str(j, "cache_mode", cacheMode);
+        cacheOption = str(j, "cache_option", cacheOption);
+        scmMask = str(j, "scm_mask", scmMask);
+        cache(where); // a bad value is refused naming its field and where it was
         clipSkip = orElse(integer(j, "clip_skip"), clipSkip);
         width = orElse(integer(j, "width"), width);
         height = orElse(integer(j, "height"), height);
@@ -448,11 +456,30 @@ final class Params {
         }
     }
 
-    /** The cache settings are not wired to sdjava's CacheParams yet: only "disabled" is accepted. */
-    private static void check(ObjectNode j, String key, String where) {
-        String mode = str(j, key, "");
-        if (!mode.isEmpty() && !mode.equals("disabled")) {
-            throw new BadRequest(where + key + " '" + mode + "' is not supported by this server (only \"disabled\")");
+    /**
+     * The step cache these fields give, as sd-server reads them (sd-cli's --cache-mode,
+     * --cache-option, --scm-mask; scm_policy_dynamic is the server's own setting upstream, not a
+     * request field), or null when none is given.
+     */
+    private CacheParams cache(String where) {
+        if (cacheMode.isEmpty() && cacheOption.isEmpty() && scmMask.isEmpty()) {
+            return null;
+        }
+        CacheParams.Builder c = CacheParams.builder();
+        String field = "cache_mode";
+        try {
+            if (!cacheMode.isEmpty()) {
+                c.mode(CacheParams.modeOf(cacheMode));
+            }
+            field = "scm_mask";
+            if (!scmMask.isEmpty()) {
+                CacheParams.builder().scmMask(scmMask).build();
+                c.scmMask(scmMask);
+            }
+            field = "cache_option";
+            return c.sdOptions(cacheOption).build();
+        } catch (IllegalArgumentException e) {
+            throw new BadRequest("invalid " + where + field + ": " + e.getMessage());
         }
     }
 
@@ -599,6 +626,10 @@ final class Params {
             }
             if (hiresEnabled) {
                 hires(b);
+            }
+            CacheParams cache = cache("");
+            if (cache != null) {
+                b.cache(cache);
             }
             return new GenerationSpec(b.build(), outputFormat, outputCompression, embedMetadata, previewMode, previewInterval);
         } catch (IllegalArgumentException e) {

@@ -342,8 +342,7 @@ final class Routes {
         for (String f : List.of("init_image", "mask_image", "control_image", "ref_images", "lora", "vae_tiling", "hires")) {
             features.put(f, true);
         }
-        // The step cache settings are not wired to this server yet (Params accepts only "disabled").
-        features.put("cache", false);
+        features.put("cache", true); // cache_mode, cache_option, scm_mask, as sd-server
         features.put("cancel_queued", true);
         // Running jobs can be cancelled; until the core cancels inside sd.cpp, the worker stays busy
         // until sd.cpp returns, but the job is reported cancelled at once and its images dropped.

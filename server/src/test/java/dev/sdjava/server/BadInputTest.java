@@ -91,6 +91,23 @@ class BadInputTest {
         assertEquals(before, server.jobCounts()[0], "no job was started");
     }
 
+    /** sd-server's step-cache fields in sd-cli's spelling: a bad one is a 400 naming the field and what it takes. */
+    @Test
+    void badStepCacheFields() {
+        bad(400, "/sdcpp/v1/img_gen", "{\"prompt\":\"x\",\"cache_mode\":\"fast\"}",
+                "invalid cache_mode: unknown cache mode 'fast': use one of disabled, easycache, ucache, dbcache, taylorseer, cache-dit, spectrum");
+        bad(400, "/sdcpp/v1/img_gen", "{\"prompt\":\"x\",\"cache_mode\":\"ucache\",\"cache_option\":\"speed=2\"}",
+                "invalid cache_option: unknown cache option 'speed': the keys are threshold, start");
+        bad(400, "/sdcpp/v1/img_gen", "{\"prompt\":\"x\",\"cache_mode\":\"ucache\",\"cache_option\":\"threshold=-1\"}",
+                "invalid cache_option: the cache threshold must be >= 0");
+        bad(400, "/sdcpp/v1/img_gen", "{\"prompt\":\"x\",\"cache_mode\":\"cache-dit\",\"scm_mask\":\"1,0,x\"}",
+                "invalid scm_mask: the scm mask must be 0s and 1s");
+        bad(400, "/v1/images/generations",
+                "{\"prompt\":\"x <sd_cpp_extra_args>{\\\"cache_mode\\\":\\\"warp\\\"}</sd_cpp_extra_args>\"}",
+                "invalid sd_cpp_extra_args.cache_mode: unknown cache mode 'warp'");
+        assertEquals(before, server.jobCounts()[0], "no job was started");
+    }
+
     @Test
     void unknownSamplersAndSchedulers() {
         bad(400, "/sdapi/v1/txt2img", "{\"prompt\":\"x\",\"sampler_name\":\"DPM++ 9000\"}", "unknown sampler 'DPM++ 9000'");

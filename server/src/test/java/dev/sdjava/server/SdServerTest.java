@@ -1,6 +1,8 @@
 package dev.sdjava.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.sdjava.CacheMode;
+import dev.sdjava.CacheParams;
 import dev.sdjava.Fixtures;
 import dev.sdjava.GenerationRequest;
 import dev.sdjava.SamplingMethod;
@@ -14,6 +16,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 
@@ -180,6 +183,27 @@ class SdServerTest {
                 .cfgScale(7f).distilledGuidance(3.5f).strength(0.75f).controlStrength(0.9f).shiftedTimestep(0).build()).getFirst();
         assertArrayEquals(want.pixels(), Http.image(img.get("b64_json").asText()).pixels());
         assertTrue(img.get("parameters").asText().startsWith("a cat sitting on a chair\n"), img.toString());
+    }
+
+    /** A job with sd-server's step-cache fields: the core's pixels with the same CacheParams (ucache skips steps here). */
+    @Test
+    void stepCacheFieldsReachTheCore() {
+        String body = """
+                {"prompt": "a red fox", "width": 64, "height": 64, "seed": 42,
+                 "sample_params": {"sample_method": "euler", "sample_steps": 8},
+                 "cache_mode": "ucache", "cache_option": "threshold=1.5,start=0.2,end=0.9"}""";
+        Http.Res r = http.post("/sdcpp/v1/img_gen", body);
+        assertEquals(202, r.status(), r.body());
+        JsonNode job = http.awaitJob(r.json().get("id").asText(), Duration.ofMinutes(2));
+        assertEquals("completed", job.get("status").asText(), job.toString());
+        GenerationRequest plain = GenerationRequest.builder("a red fox").size(64, 64).seed(42).steps(8)
+                .samplingMethod(SamplingMethod.EULER).build();
+        SdImage cached = TestServers.core(plain.toBuilder().cache(CacheParams.builder().mode(CacheMode.UCACHE).reuseThreshold(1.5f)
+                .startPercent(0.2f).endPercent(0.9f).build()).build()).getFirst();
+        SdImage got = Http.image(job.get("result").get("images").get(0).get("b64_json").asText());
+        assertArrayEquals(cached.pixels(), got.pixels());
+        assertFalse(Arrays.equals(TestServers.core(plain).getFirst().pixels(), got.pixels()),
+                "the cache changed nothing: was it applied?");
     }
 
     /** A running job is cancelled at once; the context then serves the next job normally. */
