@@ -2,7 +2,7 @@
 #
 #   sdj_patch_pinned_tree(<tree> <stamp>)  the unpacked pinned tree: applies every patch once; the
 #                                           stamp records which patch set is in (a changed set
-#                                           means the caller unpacks afresh first)
+#                                           means the caller patches a fresh copy and syncs it)
 #   sdj_check_local_tree(<tree>)            a user's -DSD_CPP_SOURCE_DIR tree: never modified;
 #                                           stops unless every patch is already in it
 #
