@@ -179,6 +179,8 @@ measure() {
 # The first "<what> ... taking Xs" / "completed in Xs" figure of sd.cpp's log in a file.
 logged() { grep -oE "$1[^0-9]*[0-9.]+s" "$2" | head -1 | grep -oE '[0-9.]+s$' | tr -d s; }
 per_step() { awk -v s="$1" -v n="$steps" 'BEGIN {if (s == "") print "?"; else printf "%.3f", s / n}'; }
+# Why a command failed: its first error line, else its last line.
+why() { { grep -m1 -E 'error|Error|Exception|cannot|failed' "$1" || tail -1 "$1"; } | cut -c1-400; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (a == "" || b == "" || b == 0) print "?"; else printf "%.3f", a / b}'; }
 
 echo "gpu-check: bundle $bundle ($backend), scratch $work, report $report"
@@ -188,7 +190,7 @@ if [ "$have_gpu" = 1 ]; then
   gpu=$(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | head -1)
   row "GPU" ok "$gpu; CUDA runtime: ${runtime_dir:-on the system library path}"
 else
-  row "GPU" "$([ "$dry" = 1 ] && echo ok || echo FAILED)" "no nvidia-smi (dry run: CPU build ${backend})"
+  row "GPU" "$([ "$dry" = 1 ] && echo ok || echo FAILED)" "no nvidia-smi$([ "$dry" = 1 ] && echo " (dry run: the ${backend} build)")"
 fi
 detail "## Machine" '```' "$(uname -srm); $(nproc) cores; $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)" \
   "$( [ "$have_gpu" = 1 ] && nvidia-smi 2>&1 | head -15)" '```'
@@ -201,7 +203,7 @@ want="$([ "$dry" = 1 ] && echo "backend: $backend" || echo "device: CUDA")"
 if [ "$rc" = 0 ] && grep -q "^${want%%:*}: *${want#*: }" "$out/logs/system-info.out"; then
   row "load through the Java API (sdj system-info)" ok "$dev; ${wall} s"
 else
-  row "load through the Java API (sdj system-info)" FAILED "exit $rc; $dev; $(tail -3 "$out/logs/system-info.err" | tr '\n' ' ')"
+  row "load through the Java API (sdj system-info)" FAILED "exit $rc; $dev; $(why "$out/logs/system-info.err")"
 fi
 detail "## sdj system-info (main library)" '```' "$(cat "$out/logs/system-info.out")" '```'
 
@@ -214,7 +216,7 @@ model() { # $1 = arch; prints the path
 }
 t0=$(date +%s)
 sd1=$(model sd1) && row "synthetic SD1 model" ok "$(du -h "$sd1" | cut -f1) in $(( $(date +%s) - t0 )) s" \
-  || row "synthetic SD1 model" FAILED "$(tail -3 "$out/logs/test-model-sd1.out" | tr '\n' ' ')"
+  || row "synthetic SD1 model" FAILED "$(why "$out/logs/test-model-sd1.out")"
 
 # 4. One model, one size: sdj and sd-cli on the same library, same flags; parity, s/step, load, memory.
 prompt="a lighthouse on a cliff at dusk"
@@ -230,7 +232,7 @@ compare_pair() { # $1 = label, $2 = model, $3 = size, $4 = variant
   j_gen=$(grep -oE '"generate_s" *: *[0-9.]+' "$out/logs/$tag-sdj.out" | grep -oE '[0-9.]+$')
   j_samp=$(logged "sampling completed" "$out/logs/$tag-sdj.err")
   if [ "$j_rc" != 0 ] || [ ! -f "$work/$tag-sdj.png" ]; then
-    row "$label, sdj" FAILED "exit $j_rc; $(tail -3 "$out/logs/$tag-sdj.err" | tr '\n' ' ')"; return
+    row "$label, sdj" FAILED "exit $j_rc; $(why "$out/logs/$tag-sdj.err")"; return
   fi
   row "$label, sdj (Java API)" ok "$(per_step "$j_samp") s/step; load ${j_load} s; generate ${j_gen} s; process ${j_wall} s; peak VRAM +${j_vram} MiB; peak RSS ${j_rss} MiB"
   in_budget "$label, sd-cli" || return
@@ -241,7 +243,7 @@ compare_pair() { # $1 = label, $2 = model, $3 = size, $4 = variant
   c_gen=$(logged "generate_image completed" "$work/$tag-cli.log")
   c_samp=$(logged "sampling completed" "$work/$tag-cli.log")
   if [ "$c_rc" != 0 ] || [ ! -f "$work/$tag-cli.png" ]; then
-    row "$label, sd-cli" FAILED "exit $c_rc; $(tail -3 "$out/logs/$tag-cli.err" | tr '\n' ' ')"; return
+    row "$label, sd-cli" FAILED "exit $c_rc; $(why "$work/$tag-cli.log")"; return
   fi
   row "$label, sd-cli (same library)" ok "$(per_step "$c_samp") s/step; tensors loaded in ${c_load} s; generate_image ${c_gen} s; process ${c_wall} s; peak VRAM +${c_vram} MiB; peak RSS ${c_rss} MiB"
   local diff; diff=$("$bundle/jre/bin/java" -cp "$bundle/helper" ImageDiff "$work/$tag-sdj.png" "$work/$tag-cli.png" 2>&1)
@@ -257,7 +259,7 @@ if in_budget "synthetic SDXL (Vega) model"; then
     row "synthetic SDXL (Vega) model" ok "$(du -h "$xl" | cut -f1) in $(( $(date +%s) - t0 )) s"
     compare_pair "SDXL (Vega) ${xl_size}x${xl_size}, $steps steps" "$xl" "$xl_size" main
   else
-    row "synthetic SDXL (Vega) model" FAILED "$(tail -3 "$out/logs/test-model-sdxl-vega.out" | tr '\n' ' ')"
+    row "synthetic SDXL (Vega) model" FAILED "$(why "$out/logs/test-model-sdxl-vega.out")"
   fi
 fi
 
@@ -291,7 +293,7 @@ elif in_budget "Vulkan" && [ -n "${sd1:-}" ]; then
     row "Vulkan, SD1 ${sd1_size}x${sd1_size}, sdj" ok "$(per_step "$vk_samp") s/step; load $(grep -oE '"load_s" *: *[0-9.]+' "$out/logs/vulkan-sdj.out" | grep -oE '[0-9.]+$') s; process ${wall} s; peak VRAM +${vram} MiB; ${vk_note}; ${vk_dev:-device not logged}"
     [ -n "$main_png" ] && row "Vulkan vs $backend image" ok "$("$bundle/jre/bin/java" -cp "$bundle/helper" ImageDiff "$work/vulkan.png" "$main_png" 2>&1)"
   else
-    row "Vulkan, SD1 ${sd1_size}x${sd1_size}, sdj" FAILED "exit $rc; ${vk_note}; $(grep -iE 'vulkan|error' "$out/logs/vulkan-sdj.err" | tail -3 | tr '\n' ' ')"
+    row "Vulkan, SD1 ${sd1_size}x${sd1_size}, sdj" FAILED "exit $rc; ${vk_note}; $(why "$out/logs/vulkan-sdj.err")"
   fi
 fi
 
@@ -301,7 +303,7 @@ if in_budget "cancel latency" && [ -n "${sd1:-}" ]; then
   measure cancel "${J[@]}" dev.sdjava.bench.CancelLatency $cancel_args threads="$threads" model="$sd1"
   res=$(grep '^RESULT' "$out/logs/cancel.out" | head -4 | sed 's/^RESULT //' | paste -sd ';' -)
   if [ "$rc" = 0 ] && [ -n "$res" ]; then row "cancel latency ($cancel_args)" ok "$res"
-  else row "cancel latency ($cancel_args)" FAILED "exit $rc; $(tail -3 "$out/logs/cancel.err" | tr '\n' ' ')"; fi
+  else row "cancel latency ($cancel_args)" FAILED "exit $rc; $(why "$out/logs/cancel.err")"; fi
 fi
 
 total=$(( $(date +%s) - start ))
