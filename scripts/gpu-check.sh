@@ -156,7 +156,7 @@ SDJ=dev.sdjava.cli.Sdj
 vram() { nvidia-smi --query-gpu=memory.used --format=csv,noheader,nounits -i 0 2>/dev/null | head -1 | tr -dc 0-9; }
 
 # Runs "$@" with its output in logs/$name.out/.err, polling peak RSS and GPU memory; sets
-# rc, wall (s), rss (MiB), vram (MiB above the idle level, or n/a).
+# rc, wall (s), rss (MiB), vram ("+N MiB" above the idle level, or n/a).
 measure() {
   local name="$1"; shift
   local base=0; [ "$have_gpu" = 1 ] && base=$(vram)
@@ -174,7 +174,7 @@ measure() {
   wait "$pid"; rc=$?
   wall=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN {printf "%.2f", b - a}')
   rss=$((peak_rss / 1024))
-  if [ "$have_gpu" = 1 ]; then vram=$((peak_vram - base)); else vram="n/a"; fi
+  if [ "$have_gpu" = 1 ]; then vram="+$((peak_vram - base)) MiB"; else vram="n/a"; fi
 }
 # The first "<what> ... taking Xs" / "completed in Xs" figure of sd.cpp's log in a file.
 logged() { grep -oE "$1[^0-9]*[0-9.]+s" "$2" | head -1 | grep -oE '[0-9.]+s$' | tr -d s; }
@@ -234,7 +234,7 @@ compare_pair() { # $1 = label, $2 = model, $3 = size, $4 = variant
   if [ "$j_rc" != 0 ] || [ ! -f "$work/$tag-sdj.png" ]; then
     row "$label, sdj" FAILED "exit $j_rc; $(why "$out/logs/$tag-sdj.err")"; return
   fi
-  row "$label, sdj (Java API)" ok "$(per_step "$j_samp") s/step; load ${j_load} s; generate ${j_gen} s; process ${j_wall} s; peak VRAM +${j_vram} MiB; peak RSS ${j_rss} MiB"
+  row "$label, sdj (Java API)" ok "$(per_step "$j_samp") s/step; load ${j_load} s; generate ${j_gen} s; process ${j_wall} s; peak VRAM ${j_vram}; peak RSS ${j_rss} MiB"
   in_budget "$label, sd-cli" || return
   measure "$tag-cli" "${C[@]}" "${flags[@]}" -o "$work/$tag-cli.png"
   local c_rc=$rc c_wall=$wall c_rss=$rss c_vram=$vram c_load c_gen c_samp
@@ -245,7 +245,7 @@ compare_pair() { # $1 = label, $2 = model, $3 = size, $4 = variant
   if [ "$c_rc" != 0 ] || [ ! -f "$work/$tag-cli.png" ]; then
     row "$label, sd-cli" FAILED "exit $c_rc; $(why "$work/$tag-cli.log")"; return
   fi
-  row "$label, sd-cli (same library)" ok "$(per_step "$c_samp") s/step; tensors loaded in ${c_load} s; generate_image ${c_gen} s; process ${c_wall} s; peak VRAM +${c_vram} MiB; peak RSS ${c_rss} MiB"
+  row "$label, sd-cli (same library)" ok "$(per_step "$c_samp") s/step; tensors loaded in ${c_load} s; generate_image ${c_gen} s; process ${c_wall} s; peak VRAM ${c_vram}; peak RSS ${c_rss} MiB"
   local diff; diff=$("$bundle/jre/bin/java" -cp "$bundle/helper" ImageDiff "$work/$tag-sdj.png" "$work/$tag-cli.png" 2>&1)
   row "$label, parity sdj vs sd-cli" "$(echo "$diff" | grep -q 'identical=true' && echo ok || echo FAILED)" "$diff"
   row "$label, binding overhead" ok "sdj generate / sd-cli generate_image = $(ratio "$j_gen" "$c_gen"); sampling $(ratio "$j_samp" "$c_samp"); whole process $(ratio "$j_wall" "$c_wall")"
@@ -285,13 +285,19 @@ elif in_budget "Vulkan" && [ -n "${sd1:-}" ]; then
     vk_env+=(GGML_VK_VISIBLE_DEVICES=0 "MESA_SHADER_CACHE_DIR=$HOME/.cache/sdjava/mesa-shader-cache"); vk_note="$vk_note; lavapipe"
   fi
   java_for vulkan
+  env "${vk_env[@]}" "${J[@]}" $SDJ system-info > "$out/logs/vulkan-system-info.out" 2>&1
+  vk_dev=$(grep -E '^device' "$out/logs/vulkan-system-info.out" | tr -s ' ' | paste -sd ';' -)
+  detail "## sdj system-info (Vulkan library)" '```' "$(cat "$out/logs/vulkan-system-info.out")" '```'
   measure vulkan-sdj env "${vk_env[@]}" "${J[@]}" $SDJ generate -v --json -m "$sd1" -p "$prompt" -W "$sd1_size" -H "$sd1_size" --steps "$steps" -s 42 -t "$threads" -o "$work/vulkan.png"
-  vk_dev=$(grep -m1 -oE 'ggml_vulkan: 0 = [^|]*' "$out/logs/vulkan-sdj.err")
   vk_samp=$(logged "sampling completed" "$out/logs/vulkan-sdj.err")
   main_png=$(ls "$work"/SD1-*-sdj.png 2>/dev/null | head -1)
   if [ "$rc" = 0 ] && [ -f "$work/vulkan.png" ]; then
-    row "Vulkan, SD1 ${sd1_size}x${sd1_size}, sdj" ok "$(per_step "$vk_samp") s/step; load $(grep -oE '"load_s" *: *[0-9.]+' "$out/logs/vulkan-sdj.out" | grep -oE '[0-9.]+$') s; process ${wall} s; peak VRAM +${vram} MiB; ${vk_note}; ${vk_dev:-device not logged}"
-    [ -n "$main_png" ] && row "Vulkan vs $backend image" ok "$("$bundle/jre/bin/java" -cp "$bundle/helper" ImageDiff "$work/vulkan.png" "$main_png" 2>&1)"
+    row "Vulkan, SD1 ${sd1_size}x${sd1_size}, sdj" ok "$(per_step "$vk_samp") s/step; load $(grep -oE '"load_s" *: *[0-9.]+' "$out/logs/vulkan-sdj.out" | grep -oE '[0-9.]+$') s; process ${wall} s; peak VRAM ${vram}; ${vk_note}; ${vk_dev:-device not logged}"
+    if [ -n "$main_png" ]; then
+      # Different backends round differently: at least 30 dB, as VulkanVsCpuTest asks.
+      vk_diff=$("$bundle/jre/bin/java" -cp "$bundle/helper" ImageDiff "$work/vulkan.png" "$main_png" 2>&1)
+      row "Vulkan vs $backend image (PSNR >= 30 dB)" "$(echo "$vk_diff" | awk -F'psnr_db=' '{print ($2 == "inf" || $2 + 0 >= 30) ? "ok" : "FAILED"}')" "$vk_diff"
+    fi
   else
     row "Vulkan, SD1 ${sd1_size}x${sd1_size}, sdj" FAILED "exit $rc; ${vk_note}; $(why "$out/logs/vulkan-sdj.err")"
   fi
