@@ -21,7 +21,7 @@
 # from nvidia-smi polling, peak RSS, sdj/sd-cli time ratio), SD1 again on the Vulkan build on the
 # same GPU, and cancel latency (dev.sdjava.bench.CancelLatency). A step that fails is reported and
 # the next one runs; the exit status is 1 if any failed. Steps stop being started after
-# SDJ_GPU_CHECK_BUDGET seconds (default 540), so the whole run stays under 10 minutes.
+# SDJ_GPU_CHECK_BUDGET seconds (default 500; a step started late gets 60 s more), so the whole run stays under 10 minutes.
 #
 # --dry-run runs the same steps with small sizes (64x64, 2 steps) on the bundle's CPU build
 # here, reusing ~/.cache/sdjava/models, so every step is known to work before GPU time is spent.
@@ -101,7 +101,7 @@ fi
 [ $# -eq 2 ] || die "usage: scripts/gpu-check.sh [--dry-run] BUNDLE OUT"
 bundle="$1"; out="$2"
 start=$(date +%s)
-budget="${SDJ_GPU_CHECK_BUDGET:-$([ "$dry" = 1 ] && echo 3600 || echo 540)}"
+budget="${SDJ_GPU_CHECK_BUDGET:-$([ "$dry" = 1 ] && echo 3600 || echo 500)}"
 work="${SDJ_GPU_CHECK_WORK:-$(mktemp -d /tmp/gpu-check.XXXXXX)}"
 mkdir -p "$out/logs" "$work"
 out="$(cd "$out" && pwd)"
