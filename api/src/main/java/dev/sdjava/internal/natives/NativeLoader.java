@@ -364,7 +364,7 @@ public final class NativeLoader {
     }
 
     /** Whether the dynamic linker finds and opens {@code soname} (closed again at once). */
-    private static boolean canOpen(String soname) {
+    static boolean canOpen(String soname) {
         try (Arena arena = Arena.ofConfined()) {
             SymbolLookup.libraryLookup(soname, arena);
             return true;

@@ -6,8 +6,6 @@ import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.SymbolLookup;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
@@ -45,7 +43,7 @@ class CudaWithoutDriverTest {
 
     @TestFactory
     Stream<DynamicTest> theCudaVariantIsSkippedWithTheReasonAndCpuIsTaken() throws Exception {
-        assumeFalse(canOpen("libcuda.so.1"), "this machine has an NVIDIA driver (libcuda.so.1): the no-driver case cannot be shown here");
+        assumeFalse(NativeLoader.canOpen("libcuda.so.1"), "this machine has an NVIDIA driver (libcuda.so.1): the no-driver case cannot be shown here");
         Path root = Fixtures.nativeDir().resolve("../../..").normalize();
         Path toolkit = Path.of(lastLine(run(root, "bash", "native/cuda-toolkit.sh")));
         Path standIn = standIn(toolkit);
@@ -56,7 +54,7 @@ class CudaWithoutDriverTest {
 
         return Stream.of(
                 DynamicTest.dynamicTest("no CUDA runtime on the library path, a stand-in built with cc: the runtime and the driver are named", () -> {
-                    assumeFalse(canOpen("libcudart.so.13"), "this machine has the CUDA runtime on its library path");
+                    assumeFalse(NativeLoader.canOpen("libcudart.so.13"), "this machine has the CUDA runtime on its library path");
                     String reason = skipReasonAndCpuTaken(standIn);
                     assertTrue(reason.contains("the CUDA 13 runtime (libcudart.so.13, libcublas.so.13, libcublasLt.so.13) is not on the library path"), reason);
                     assertTrue(reason.contains("pip install nvidia-cuda-runtime==13.0.* nvidia-cublas==13.0.*"), reason);
@@ -144,15 +142,6 @@ class CudaWithoutDriverTest {
                 .filter(l -> l.contains("(NEEDED)"))
                 .map(l -> l.substring(l.indexOf('[') + 1, l.lastIndexOf(']')))
                 .toList();
-    }
-
-    private static boolean canOpen(String soname) {
-        try (Arena arena = Arena.ofConfined()) {
-            SymbolLookup.libraryLookup(soname, arena);
-            return true;
-        } catch (IllegalArgumentException e) {
-            return false;
-        }
     }
 
     private static String lastLine(String s) {
