@@ -73,7 +73,8 @@ elseif(SDJ_BACKEND STREQUAL "cuda")
     message(FATAL_ERROR "sdjava: SDJ_BACKEND=cuda: ${CMAKE_CUDA_COMPILER} does not compile CUDA. "
       "Pass -DCUDAToolkit_ROOT=<a CUDA 13 toolkit> (Maven: -Dsdj.cuda.root=<dir>), or build with SDJ_BACKEND=cpu or vulkan.")
   endif()
-  if(NOT DEFINED CMAKE_CUDA_ARCHITECTURES)
+  # Empty counts as unset: Maven passes -DCMAKE_CUDA_ARCHITECTURES=${sdj.cuda.archs}, empty by default.
+  if(NOT CMAKE_CUDA_ARCHITECTURES)
     # Turing (RTX 20), Ampere (RTX 30), Ada (RTX 40), Hopper (H100/H200), Blackwell (RTX 50) as
     # machine code, plus Turing's PTX so that later GPUs can JIT it. Each one adds to the compile
     # time (README, CUDA); -DCMAKE_CUDA_ARCHITECTURES=... (Maven: -Dsdj.cuda.archs=...) picks others.

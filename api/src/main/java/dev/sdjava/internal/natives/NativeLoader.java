@@ -299,7 +299,7 @@ public final class NativeLoader {
             try {
                 l = SymbolLookup.libraryLookup(lib, arena);
             } catch (IllegalArgumentException e) {
-                return new Probe.Result(false, "cannot be loaded: " + dlerror(lib, e.getMessage()));
+                return new Probe.Result(false, "cannot be loaded: " + whatToDo(dlerror(lib, e.getMessage())));
             }
             Optional<MemorySegment> countFn = l.find("ggml_backend_dev_count");
             if (countFn.isEmpty()) {
@@ -334,6 +334,42 @@ public final class NativeLoader {
             return new Probe.Result(true, "devices: " + String.join(", ", gpus));
         } catch (Throwable t) {
             return new Probe.Result(false, "probing it failed: " + t);
+        }
+    }
+
+    private static final String DRIVER_MISSING = "the NVIDIA driver (libcuda.so.1) is not installed: the CUDA variant "
+            + "needs an NVIDIA GPU with driver R580 or newer (CUDA 13.0)";
+
+    /**
+     * dlopen's reason, led by what to install when it names a GPU library that comes from outside
+     * (the NVIDIA driver, the CUDA runtime, the Vulkan loader). dlopen names only the first file it
+     * misses, so a missing CUDA runtime also says whether the driver is missing too.
+     */
+    static String whatToDo(String dlerror) {
+        if (dlerror.contains("libcuda.so.1")) {
+            return DRIVER_MISSING + " (dlopen: " + dlerror + ")";
+        }
+        if (dlerror.contains("libcudart.so.13") || dlerror.contains("libcublas.so.13") || dlerror.contains("libcublasLt.so.13")) {
+            return "the CUDA 13 runtime (libcudart.so.13, libcublas.so.13, libcublasLt.so.13) is not on the library path: "
+                    + "install CUDA 13, or `pip install nvidia-cuda-runtime==13.0.* nvidia-cublas==13.0.*` "
+                    + "and add its nvidia/cu13/lib to LD_LIBRARY_PATH"
+                    + (canOpen("libcuda.so.1") ? "" : "; and " + DRIVER_MISSING)
+                    + " (dlopen: " + dlerror + ")";
+        }
+        if (dlerror.contains("libvulkan.so.1")) {
+            return "the Vulkan loader (libvulkan.so.1) is not installed: on Debian/Ubuntu apt-get install libvulkan1, "
+                    + "plus a Vulkan driver for the GPU (dlopen: " + dlerror + ")";
+        }
+        return dlerror;
+    }
+
+    /** Whether the dynamic linker finds and opens {@code soname} (closed again at once). */
+    static boolean canOpen(String soname) {
+        try (Arena arena = Arena.ofConfined()) {
+            SymbolLookup.libraryLookup(soname, arena);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
         }
     }
 
