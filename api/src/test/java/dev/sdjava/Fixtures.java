@@ -1,6 +1,7 @@
 package dev.sdjava;
 
 import dev.sdjava.synthetic.Architecture;
+import dev.sdjava.synthetic.GgufType;
 import dev.sdjava.synthetic.Precision;
 import dev.sdjava.synthetic.SyntheticModel;
 
@@ -67,6 +68,18 @@ public final class Fixtures {
             }
         }
         return out;
+    }
+
+    /**
+     * The SD1 checkpoint written directly as GGUF with {@code type} by the synthetic GGUF writer (the f16 values
+     * quantized as sd.cpp's convert does; see {@code GgufWriterParityTest}), cached.
+     */
+    public static Path sd1GgufDirect(GgufType type) {
+        try {
+            return SyntheticModel.cachedGguf(Architecture.SD1, type, Precision.F16, MODEL_SEED);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** A configuration for {@code model} with the test thread count. */

@@ -1,6 +1,7 @@
 package dev.sdjava;
 
 import dev.sdjava.synthetic.Architecture;
+import dev.sdjava.synthetic.GgufType;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -79,7 +80,9 @@ class ParityTest {
         c.add(new Case("taesd", Fixtures.sd1(), Fixtures.model(Architecture.TAESD), List.of(), Fixtures.small("a red fox").build()));
         Path lora = Fixtures.model(Architecture.SD1_LORA);
         c.add(new Case("lora", Fixtures.sd1(), null, List.of(Lora.of(lora, 1f)), Fixtures.small("a red fox").lora(Lora.of(lora, 1f)).build()));
-        c.add(new Case("gguf q8_0", Fixtures.sd1Gguf(WeightType.Q8_0), null, List.of(), Fixtures.small("a red fox").build()));
+        // q8_0 written directly by the synthetic GGUF writer, q4_0 converted by sd.cpp: both load paths stay covered
+        c.add(new Case("gguf q8_0 (direct writer)", Fixtures.sd1GgufDirect(GgufType.Q8_0), null, List.of(),
+                Fixtures.small("a red fox").build()));
         c.add(new Case("gguf q4_0", Fixtures.sd1Gguf(WeightType.Q4_0), null, List.of(), Fixtures.small("a red fox").build()));
         // Other families, last: each is loaded alone (context() closes the previous model's contexts).
         c.add(new Case("sd2 v-prediction", Fixtures.model(Architecture.SD2), null, List.of(), Fixtures.family("a red fox").build(),

@@ -1,6 +1,7 @@
 package dev.sdjava.cli;
 
 import dev.sdjava.synthetic.Architecture;
+import dev.sdjava.synthetic.GgufType;
 import dev.sdjava.synthetic.Precision;
 import dev.sdjava.synthetic.SyntheticModel;
 import picocli.CommandLine.Command;
@@ -21,12 +22,17 @@ import java.util.Locale;
                 + "tests use. stable-diffusion.cpp loads and runs it like the real one; its pictures are noise.",
                 "Architectures: sd1 (2.1 GB in f16), sd2 (2.6 GB, v-prediction), sdxl-vega (3.3 GB), sd1-tiny, sdxs, taesd, "
                         + "sd1-lora, sd1-controlnet, esrgan-x4; "
-                        + "--list describes them."})
+                        + "--list describes them.",
+                "With --type it writes GGUF directly (q8_0, q4_0, q4_K, f16, bf16, f32): the file sd-cli -M convert --type TYPE "
+                        + "makes from the --precision safetensors file, without writing that first."})
 final class TestModel extends Subcommand {
     @Option(names = "--arch", paramLabel = "NAME", defaultValue = "sd1", converter = ArchConverter.class, completionCandidates = ArchNames.class,
             description = "Architecture, one of ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).") Architecture arch;
     @Option(names = "--precision", paramLabel = "TYPE", defaultValue = "f16", converter = PrecisionConverter.class,
-            description = "Element type: f16, bf16 or f32 (default: ${DEFAULT-VALUE}).") Precision precision;
+            description = "Element type: f16, bf16 or f32 (default: ${DEFAULT-VALUE}); with --type, the precision the values are "
+                    + "rounded to and the unconverted tensors (biases, embeddings, 3x3 kernels) are kept in.") Precision precision;
+    @Option(names = "--type", paramLabel = "TYPE", converter = TypeConverter.class,
+            description = "Write GGUF with this type, as sd.cpp's convert: q8_0, q4_0, q4_K, f16, bf16 or f32 (default: safetensors).") GgufType type;
     @Option(names = "--seed", paramLabel = "N", defaultValue = "42", description = "Seed of the random weights (default: ${DEFAULT-VALUE}).") long seed;
     @Option(names = {"-o", "--output"}, paramLabel = "FILE",
             description = "Where to write it (default: its canonical name in the current directory).") Path output;
@@ -44,18 +50,25 @@ final class TestModel extends Subcommand {
             }
             return 0;
         }
-        Path target = output != null ? output : Path.of(SyntheticModel.fileName(arch, precision, seed));
-        long size = SyntheticModel.fileSize(arch, precision, seed);
+        String p = precision.name().toLowerCase(Locale.ROOT);
+        Path target = output != null ? output : Path.of(type == null ? SyntheticModel.fileName(arch, precision, seed)
+                : SyntheticModel.ggufFileName(arch, type, precision, seed));
+        long size = type == null ? SyntheticModel.fileSize(arch, precision, seed)
+                : SyntheticModel.ggufFileSize(arch, type, precision);
         term().note(String.format(Locale.ROOT, "writing %s (%s, %s, seed %d, %s) ...", target, arch.fileStem(),
-                precision.name().toLowerCase(Locale.ROOT), seed, Units.bytes(size)));
+                type == null ? p : "gguf " + type.ggmlName() + " from " + p, seed, Units.bytes(size)));
         long t0 = System.nanoTime();
         int n = threads != null && threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
         try (var _ = Interrupts.deleteTemporaries(target)) {
-            SyntheticModel.write(arch, precision, seed, target, n);
+            if (type == null) {
+                SyntheticModel.write(arch, precision, seed, target, n);
+            } else {
+                SyntheticModel.writeGguf(arch, type, precision, seed, target, n);
+            }
         }
         double s = Units.secondsSince(t0);
         if (!json.print(out, Json.object("path", target.toString(), "arch", arch.fileStem(),
-                "precision", precision.name().toLowerCase(Locale.ROOT), "seed", seed, "bytes", Files.size(target),
+                "precision", p, "type", type == null ? null : type.ggmlName(), "seed", seed, "bytes", Files.size(target),
                 "tensors", arch.tensorCount(), "parameters", arch.parameterCount(), "seconds", Units.rounded(s)))) {
             out.println(target + "  " + arch.fileStem() + "  " + Units.bytes(Files.size(target)));
         }
@@ -78,6 +91,12 @@ final class TestModel extends Subcommand {
     static final class ArchNames implements Iterable<String> {
         public Iterator<String> iterator() {
             return Arrays.stream(Architecture.values()).map(Architecture::fileStem).iterator();
+        }
+    }
+
+    static final class TypeConverter implements ITypeConverter<GgufType> {
+        public GgufType convert(String s) {
+            return GgufType.fromName(s);
         }
     }
 

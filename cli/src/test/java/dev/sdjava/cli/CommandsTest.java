@@ -8,6 +8,7 @@ import dev.sdjava.Scheduler;
 import dev.sdjava.SdImage;
 import dev.sdjava.WeightType;
 import dev.sdjava.synthetic.Architecture;
+import dev.sdjava.synthetic.GgufType;
 import dev.sdjava.synthetic.Precision;
 import dev.sdjava.synthetic.SyntheticModel;
 import org.junit.jupiter.api.Test;
@@ -287,6 +288,18 @@ class CommandsTest {
         Cli r = Cli.run("test-model", "--arch", "esrgan-x4", "--seed", "7", "-o", out.toString(), "--json").expect(0);
         assertTrue(r.out().contains("\"arch\":\"esrgan-x4\"") && r.out().contains("\"seed\":7"), r.out());
         assertEquals(SyntheticModel.fileSize(Architecture.ESRGAN, Precision.F16, 7), Files.size(out));
+    }
+
+    @Test
+    void testModelWritesGgufDirectly() throws Exception {
+        Path out = tmp.resolve("lora.gguf");
+        Cli r = Cli.run("test-model", "--arch", "sd1-lora", "--type", "q4_K", "-o", out.toString(), "--json").expect(0);
+        assertTrue(r.out().contains("\"type\":\"q4_K\"") && r.out().contains("\"precision\":\"f16\""), r.out());
+        Path api = SyntheticModel.writeGguf(Architecture.SD1_LORA, GgufType.Q4_K, Precision.F16, 42,
+                tmp.resolve("api.gguf"), 1);
+        assertArrayEquals(Files.readAllBytes(api), Files.readAllBytes(out), "sdj test-model --type and the API");
+        Cli bad = Cli.run("test-model", "--arch", "sd1-lora", "--type", "q5_1").expect(2);
+        assertTrue(bad.err().contains("unknown GGUF type 'q5_1'; known: f32, f16, bf16, q8_0, q4_0, q4_K"), bad.err());
     }
 
     @Test

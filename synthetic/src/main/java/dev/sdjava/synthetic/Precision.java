@@ -5,8 +5,9 @@ package dev.sdjava.synthetic;
  * (biases and norm scales included, as in the common half-precision checkpoints); sd.cpp converts them on load
  * where it needs another type.
  *
- * <p>Quantized types (GGUF q8_0, q4_0, ...) are not written here: convert a synthetic safetensors file with sd.cpp's
- * own converter instead.
+ * <p>Quantized types (GGUF q8_0, q4_0, q4_K) are {@link GgufType}s, written by
+ * {@link SyntheticModel#writeGguf}; there a precision is the one the values are rounded to first and the tensors
+ * sd.cpp does not convert are kept in.
  */
 public enum Precision {
     /** 32-bit IEEE 754 float ({@code F32} in safetensors), 4 bytes per element. */

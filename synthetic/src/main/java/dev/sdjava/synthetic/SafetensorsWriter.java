@@ -1,7 +1,6 @@
 package dev.sdjava.synthetic;
 
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
@@ -11,8 +10,6 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Writes a safetensors file whose tensor data is generated on the fly, in parallel, straight into a
@@ -131,69 +128,20 @@ final class SafetensorsWriter {
         long total = dataOffset;
         try (FileChannel ch = FileChannel.open(out, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
-            writeFully(ch, ByteBuffer.wrap(header), 0);
-            int n = Math.max(1, Math.min(threads, chunks.size()));
-            AtomicInteger next = new AtomicInteger();
-            AtomicReference<Throwable> failure = new AtomicReference<>();
-            Runnable worker = () -> {
+            ParallelWrites.writeFully(ch, ByteBuffer.wrap(header), 0);
+            ParallelWrites.run(ch, out, chunks.size(), threads, () -> {
                 ByteBuffer buf = ByteBuffer.allocateDirect(CHUNK_ELEMENTS * esize).order(ByteOrder.LITTLE_ENDIAN);
-                try {
-                    int k;
-                    while (failure.get() == null && (k = next.getAndIncrement()) < chunks.size()) {
-                        Chunk c = chunks.get(k);
-                        buf.clear();
-                        fill(buf, tensors.get(c.tensor), keys[c.tensor], c.start, c.count, precision);
-                        buf.flip();
-                        writeFully(ch, buf, c.dataOffset);
-                    }
-                } catch (Throwable e) {
-                    failure.compareAndSet(null, e);
-                }
-            };
-            if (n == 1) {
-                worker.run();
-            } else {
-                List<Thread> pool = new ArrayList<>(n);
-                for (int i = 0; i < n; i++) {
-                    Thread th = new Thread(worker, "synthetic-model-writer-" + i);
-                    th.setDaemon(true);
-                    th.start();
-                    pool.add(th);
-                }
-                try {
-                    for (Thread th : pool) {
-                        th.join();
-                    }
-                } catch (InterruptedException e) {
-                    failure.compareAndSet(null, e);
-                    for (Thread th : pool) {
-                        th.interrupt();
-                    }
-                    Thread.currentThread().interrupt();
-                }
-            }
-            Throwable f = failure.get();
-            if (f instanceof IOException io) {
-                throw io;
-            } else if (f instanceof InterruptedException ie) {
-                throw (IOException) new InterruptedIOException("interrupted writing " + out).initCause(ie);
-            } else if (f instanceof RuntimeException re) {
-                throw re;
-            } else if (f instanceof Error er) {
-                throw er;
-            } else if (f != null) {
-                throw new IOException(f);
-            }
+                return (k, c) -> {
+                    Chunk chunk = chunks.get(k);
+                    buf.clear();
+                    fill(buf, tensors.get(chunk.tensor), keys[chunk.tensor], chunk.start, chunk.count, precision);
+                    buf.flip();
+                    ParallelWrites.writeFully(c, buf, chunk.dataOffset);
+                };
+            });
             if (ch.size() != total) {
                 throw new IOException("wrote " + ch.size() + " bytes to " + out + ", expected " + total);
             }
-        }
-    }
-
-    private static void writeFully(FileChannel ch, ByteBuffer buf, long position) throws IOException {
-        long pos = position;
-        while (buf.hasRemaining()) {
-            pos += ch.write(buf, pos);
         }
     }
 

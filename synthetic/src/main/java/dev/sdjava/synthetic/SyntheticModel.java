@@ -46,7 +46,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * use stays small however big the model: the 2.1 GB {@link Architecture#SD1} file in F16 takes about 6 seconds on
  * 2 cores with a 256 MB heap (4.3 GB in F32: about 8 seconds).
  * Files are written to a temporary file next to the target and renamed into place, so no reader sees a partial
- * file.
+ * file. {@link #writeGguf} writes the same model directly as GGUF (q8_0, q4_0, q4_K...), byte for byte the tensors
+ * sd.cpp's converter makes from the f16 file, streaming as well: the 1.6 GB SD1 in q4_0 takes about 14 seconds on
+ * 2 cores, so models too big for f16 on a machine never need an f16 copy.
  *
  * <h2>Cache</h2>
  * {@link #cached} keeps one file per (architecture, precision, seed, generator version) in a cache directory (see
@@ -112,6 +114,86 @@ public final class SyntheticModel {
         if (threads < 1) {
             throw new IllegalArgumentException("threads < 1: " + threads);
         }
+        return writeAtomically(out, tmp -> SafetensorsWriter.write(arch.tensors(), precision, seed,
+                metadata(arch, precision, seed), tmp, threads));
+    }
+
+    /**
+     * Writes a synthetic model as GGUF with {@code type} to {@code out}, replacing any file there: the file sd.cpp's
+     * converter ({@code sd-cli -M convert --type TYPE}) makes from the safetensors file that
+     * {@link #write(Architecture, Precision, long, Path, int) write(arch, source, seed, ...)} writes, with the same
+     * tensor names, types, shapes and bytes (in name order), but written directly, streaming, without that file.
+     * Tensors sd.cpp's converter does not convert (biases, embeddings, rows that are not whole blocks of the type:
+     * 3x3 convolution kernels, say) keep the {@code source} precision; see {@link GgufType}.
+     *
+     * @param arch    the architecture
+     * @param type    the type of the converted tensors, e.g. {@link GgufType#Q8_0}
+     * @param source  the precision the values are first rounded to and the other tensors are kept in
+     *                ({@link Precision#F16} for the files sd.cpp converts from a half-precision checkpoint)
+     * @param seed    the seed of the random weights
+     * @param out     the file to write (its parent directory is created if missing)
+     * @param threads the number of writer threads, at least 1; the bytes are the same whatever the number
+     * @return {@code out}
+     * @throws IOException if writing fails
+     */
+    public static Path writeGguf(Architecture arch, GgufType type, Precision source, long seed, Path out,
+                                 int threads) throws IOException {
+        Objects.requireNonNull(arch, "arch");
+        Objects.requireNonNull(type, "type");
+        Objects.requireNonNull(source, "source");
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads < 1: " + threads);
+        }
+        return writeAtomically(out, tmp -> GgufWriter.write(arch.tensors(), type, source, seed, tmp, threads));
+    }
+
+    /**
+     * The exact size in bytes of the file {@link #writeGguf} produces for these parameters (the seed does not
+     * change it: GGUF files carry no metadata here).
+     *
+     * @param arch   the architecture
+     * @param type   the type of the converted tensors
+     * @param source the precision of the others
+     * @return the file size in bytes
+     */
+    public static long ggufFileSize(Architecture arch, GgufType type, Precision source) {
+        return GgufWriter.fileSize(arch.tensors(), type, source);
+    }
+
+    /**
+     * The cache file name of a GGUF model, e.g. {@code sd1-q8_0-f16-s42-g1.gguf} (the type, then the source
+     * precision).
+     *
+     * @param arch   the architecture
+     * @param type   the type of the converted tensors
+     * @param source the precision of the others
+     * @param seed   the seed
+     * @return the file name, with the {@code .gguf} extension
+     */
+    public static String ggufFileName(Architecture arch, GgufType type, Precision source, long seed) {
+        return arch.fileStem() + "-" + type.ggmlName() + "-" + source.name().toLowerCase(Locale.ROOT) + "-s"
+                + Long.toUnsignedString(seed) + "-g" + GENERATOR_VERSION + ".gguf";
+    }
+
+    /**
+     * Returns the cached GGUF model for these parameters in {@link #cacheDirectory()}, writing it first (with all
+     * processors) if it is not there or has the wrong size; locked as {@link #cached(Architecture, Precision, long)}.
+     *
+     * @param arch   the architecture
+     * @param type   the type of the converted tensors
+     * @param source the precision of the others
+     * @param seed   the seed of the random weights
+     * @return the path of the complete file
+     * @throws IOException if writing fails
+     */
+    public static Path cachedGguf(Architecture arch, GgufType type, Precision source, long seed) throws IOException {
+        Path file = cacheDirectory().toAbsolutePath().resolve(ggufFileName(arch, type, source, seed));
+        return cachedFile(file, ggufFileSize(arch, type, source),
+                f -> writeGguf(arch, type, source, seed, f, Runtime.getRuntime().availableProcessors()));
+    }
+
+    /** Writes a file through {@code writer} into a temporary file next to {@code out}, then renames it. */
+    private static Path writeAtomically(Path out, FileWrite writer) throws IOException {
         Path target = out.toAbsolutePath();
         Path dir = target.getParent();
         Files.createDirectories(dir);
@@ -119,7 +201,7 @@ public final class SyntheticModel {
                 + TEMP_COUNTER.incrementAndGet() + ".tmp");
         Files.newByteChannel(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE).close();
         try {
-            SafetensorsWriter.write(arch.tensors(), precision, seed, metadata(arch, precision, seed), tmp, threads);
+            writer.write(tmp);
             try {
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
@@ -157,7 +239,16 @@ public final class SyntheticModel {
      */
     public static Path cached(Architecture arch, Precision precision, long seed, Path directory) throws IOException {
         Path file = directory.toAbsolutePath().resolve(fileName(arch, precision, seed));
-        long size = fileSize(arch, precision, seed);
+        return cachedFile(file, fileSize(arch, precision, seed), f -> write(arch, precision, seed, f));
+    }
+
+    /** Writes a file at the path it is given. */
+    private interface FileWrite {
+        void write(Path file) throws IOException;
+    }
+
+    /** Returns {@code file} once it has {@code size} bytes, running {@code writing} under the locks if it has not. */
+    private static Path cachedFile(Path file, long size, FileWrite writing) throws IOException {
         if (hasSize(file, size)) {
             return file;
         }
@@ -172,7 +263,7 @@ public final class SyntheticModel {
                 FileLock lock = lc.lock();
                 try {
                     if (!hasSize(file, size)) {
-                        write(arch, precision, seed, file);
+                        writing.write(file);
                     }
                 } finally {
                     lock.release();
