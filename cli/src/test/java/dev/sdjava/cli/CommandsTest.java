@@ -316,10 +316,19 @@ class CommandsTest {
             case SD1_LORA -> "LoRA for SD 1.x / 2.x, LoRA adapter: also needs a base model (SD 1.x / 2.x)";
             case SD1_CONTROLNET -> "ControlNet (SD 1.x), ControlNet: also needs a base model (SD 1.x), a control image";
             case ESRGAN -> "ESRGAN (RRDBNet, 4x), upscaler: also needs an image to enlarge";
+            case FLUX_SCHNELL_DIT -> "FLUX.1 [schnell], diffusion model (needs other files): also needs --vae (ae.safetensors), --clip_l, --t5xxl";
+            case FLUX_VAE -> "VAE (16 latent channels: SD3/FLUX.1), VAE: also needs a diffusion model (SD3/FLUX.1)";
+            case CLIP_L -> "CLIP-L text encoder, text encoder: also needs a diffusion model (FLUX.1, SD3 or SDXL)";
         };
         Cli r = Cli.run("info", Fixtures.model(arch).toString()).expect(0);
         assertTrue(r.out().contains("summary:       " + expected + "\n"), r.out());
         assertTrue(r.out().contains("tensors:       " + arch.tensorCount() + "\n"), r.out());
+        if (arch == Architecture.FLUX_SCHNELL_DIT) {
+            // The block counts sd.cpp reads from the names (its log: "flux: depth = 1, depth_single_blocks = 1").
+            assertTrue(r.out().contains("contains:      diffusion model (DiT, 1 double + 1 single blocks)\n"), r.out());
+            assertTrue(r.out().contains("usage:         sdj generate --diffusion-model " + Fixtures.model(arch).getFileName()
+                    + " --vae FILE --clip_l FILE --t5xxl FILE -p \"...\" --cfg-scale 1.0 --sampling-method euler --steps 4\n"), r.out());
+        }
     }
 
     @Test
