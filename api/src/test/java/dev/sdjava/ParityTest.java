@@ -51,20 +51,7 @@ class ParityTest {
 
         /** The same files as a ModelConfig, with the test thread count. */
         ModelConfig.Builder config() {
-            ModelConfig.Builder b = ModelConfig.builder().threads(Fixtures.THREADS);
-            if (model != null) {
-                b.model(model);
-            }
-            if (diffusionModel != null) {
-                b.diffusionModel(diffusionModel);
-            }
-            if (vae != null) {
-                b.vae(vae);
-            }
-            if (clipL != null) {
-                b.clipL(clipL);
-            }
-            return b;
+            return ModelConfig.builder().threads(Fixtures.THREADS).model(model).diffusionModel(diffusionModel).vae(vae).clipL(clipL);
         }
 
         /** The same files as sd-cli switches. */

@@ -140,7 +140,7 @@ final class Info extends Subcommand {
         boolean unet = n.any("input_blocks.", "down_blocks.");
         boolean dit = n.any("double_blocks.", "joint_blocks.", "transformer_blocks.0.img_mod.1.weight",
                 "double_stream_modulation_img.lin.weight", "cap_embedder.0.weight", "layers.0.adaLN_sa_ln.weight",
-                "blocks.0.cross_attn.norm_k.weight", "nerf_final_layer_conv.");
+                "blocks.0.cross_attn.norm_k.weight", "nerf_final_layer_conv.", "llm_adapter.blocks.0.cross_attn.q_proj.weight");
         boolean vae = n.any("first_stage_model.", "vae.") || n.starts("encoder.down.", "decoder.up.", "decoder.up_blocks.",
                 "encoder.down_blocks.", "decoder.conv_in.");
         boolean tae = n.starts("decoder.layers.", "encoder.layers.", "first_stage_model.decoder.layers.", "first_stage_model.encoder.layers.");
@@ -196,6 +196,12 @@ final class Info extends Subcommand {
             if (!n.any("text_encoders.t5xxl.")) needs.add("--t5xxl");
             if (!vae) needs.add("--vae");
             hint = " --cfg-scale 4.5 --sampling-method euler";
+        } else if (n.any("llm_adapter.blocks.0.cross_attn.q_proj.weight")) {
+            // Before Wan: sd.cpp returns Anima as soon as it sees the adapter, whatever other blocks the file has.
+            arch = "Anima";
+            contains.add("diffusion model (DiT)");
+            needs.addAll(List.of("--vae (Qwen-Image VAE)", "--llm (Qwen3 0.6B)"));
+            hint = " --cfg-scale 6.0 --sampling-method euler";
         } else if (n.any("nerf_final_layer_conv.")) {
             arch = "Chroma Radiance";
             contains.add("diffusion model (DiT)");

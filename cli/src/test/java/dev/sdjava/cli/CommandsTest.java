@@ -331,6 +331,42 @@ class CommandsTest {
         }
     }
 
+    /**
+     * The families too big to write as synthetic models: a file with the tensor names sd.cpp's {@code get_sd_version}
+     * tells them apart by (in the naming of each family's standalone diffusion-model file, one element each) is
+     * named as sd.cpp would take it, with the files its docs/*.md put beside it.
+     */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
+        "joint_blocks.0.x_block.attn.qkv.weight,x_embedder.proj.weight | SD3 / SD3.5 (MMDiT), diffusion model (needs other files): also needs --clip_l, --clip_g, --t5xxl, --vae",
+        "double_blocks.0.img_attn.qkv.weight,single_blocks.0.linear1.weight,guidance_in.in_layer.weight,img_in.weight | FLUX.1 [dev], diffusion model (needs other files): also needs --vae (ae.safetensors), --clip_l, --t5xxl",
+        "double_blocks.0.img_attn.qkv.weight,distilled_guidance_layer.in_proj.weight,img_in.weight | Chroma, diffusion model (needs other files): also needs --vae (ae.safetensors), --t5xxl",
+        "double_blocks.0.img_attn.qkv.weight,nerf_final_layer_conv.conv.weight | Chroma Radiance, diffusion model (needs other files): also needs --t5xxl",
+        "double_stream_modulation_img.lin.weight,double_blocks.0.img_attn.qkv.weight,single_blocks.19.linear1.weight | Flux 2 Klein, diffusion model (needs other files): also needs --vae (Flux 2 VAE), --llm (its text encoder)",
+        "double_stream_modulation_img.lin.weight,double_blocks.0.img_attn.qkv.weight,single_blocks.47.linear1.weight | Flux 2, diffusion model (needs other files): also needs --vae (Flux 2 VAE), --llm (its text encoder)",
+        "transformer_blocks.0.img_mod.1.weight,img_in.weight | Qwen-Image, diffusion model (needs other files): also needs --vae (Qwen-Image VAE), --llm (Qwen2.5-VL 7B)",
+        "cap_embedder.0.weight,layers.0.attention.qkv.weight | Z-Image, diffusion model (needs other files): also needs --vae (ae.safetensors), --llm (Qwen3 4B)",
+        "double_blocks.0.img_mlp.gate_proj.weight,img_in.weight | Ovis-Image, diffusion model (needs other files): also needs --vae, --llm",
+        "layers.0.adaLN_sa_ln.weight | ERNIE-Image, diffusion model (needs other files): also needs --vae, --llm",
+        "llm_adapter.blocks.0.cross_attn.q_proj.weight,blocks.0.cross_attn.norm_k.weight | Anima, diffusion model (needs other files): also needs --vae (Qwen-Image VAE), --llm (Qwen3 0.6B)",
+        "blocks.0.cross_attn.norm_k.weight,patch_embedding.weight | Wan (video), diffusion model (needs other files): also needs video generation, which sdj does not do: use upstream's sd-cli -M vid_gen",
+    })
+    void infoNamesTheFamiliesTooBigToWrite(String names, String expected) throws Exception {
+        Path file = tmp.resolve("family-" + Integer.toHexString(names.hashCode()) + ".safetensors");
+        StringBuilder header = new StringBuilder("{");
+        String[] list = names.split(",");
+        for (int i = 0; i < list.length; i++) {
+            header.append(i == 0 ? "" : ",").append('"').append(list[i]).append("\":{\"dtype\":\"F16\",\"shape\":[1],\"data_offsets\":[")
+                    .append(2 * i).append(',').append(2 * i + 2).append("]}");
+        }
+        byte[] json = header.append('}').toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8 + json.length + 2 * list.length).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.putLong(json.length).put(json);
+        Files.write(file, b.array());
+        Cli r = Cli.run("info", file.toString()).expect(0);
+        assertTrue(r.out().contains("summary:       " + expected + "\n"), r.out());
+    }
+
     @Test
     void infoRecognisesTheHelperModels() {
         assertTrue(Cli.run("info", Fixtures.model(Architecture.SD1_LORA).toString()).expect(0).out()
