@@ -42,10 +42,50 @@ class ParityTest {
     }
 
     /**
+     * The model files of a case: a full checkpoint ({@code -m}), or separate components ({@code --diffusion-model},
+     * {@code --vae}, {@code --clip_l}), each null when not given.
+     */
+    record Models(Path model, Path diffusionModel, Path vae, Path clipL) {
+        static Models checkpoint(Path model) {
+            return new Models(model, null, null, null);
+        }
+
+        /** The same files as a ModelConfig, with the test thread count. */
+        ModelConfig.Builder config() {
+            return ModelConfig.builder().threads(Fixtures.THREADS).model(model).diffusionModel(diffusionModel).vae(vae).clipL(clipL);
+        }
+
+        /** The same files as sd-cli switches. */
+        List<String> cliArgs() {
+            List<String> a = new ArrayList<>();
+            addIf(a, "-m", model);
+            addIf(a, "--diffusion-model", diffusionModel);
+            addIf(a, "--vae", vae);
+            addIf(a, "--clip_l", clipL);
+            return a;
+        }
+
+        private static void addIf(List<String> a, String flag, Path p) {
+            if (p != null) {
+                a.addAll(List.of(flag, p.toString()));
+            }
+        }
+
+        @Override
+        public String toString() {
+            return model + "|" + diffusionModel + "|" + vae + "|" + clipL;
+        }
+    }
+
+    /**
      * One job: a name, the model switches (Java and CLI), the request, and lines sd.cpp must log when it loads the
      * model, in sdjava and in sd-cli alike (the version and prediction type it detected).
      */
-    record Case(String name, Path model, Path taesd, List<Lora> loras, GenerationRequest request, List<String> loadLog) {
+    record Case(String name, Models models, Path taesd, List<Lora> loras, GenerationRequest request, List<String> loadLog) {
+        Case(String name, Path model, Path taesd, List<Lora> loras, GenerationRequest request, List<String> loadLog) {
+            this(name, Models.checkpoint(model), taesd, loras, request, loadLog);
+        }
+
         Case(String name, Path model, Path taesd, List<Lora> loras, GenerationRequest request) {
             this(name, model, taesd, loras, request, List.of());
         }
@@ -89,6 +129,13 @@ class ParityTest {
                 List.of("Version: SD 2.x", "running in v-prediction mode")));
         c.add(new Case("sdxl vega", Fixtures.model(Architecture.SDXL_VEGA), null, List.of(), Fixtures.family("a red fox").build(),
                 List.of("Version: SDXL (Vega)", "running in eps-prediction mode")));
+        // FLUX.1 [schnell] from separate files (no T5-XXL: its 24 layers are not detected from the names, so a
+        // synthetic one would be 4.8 billion parameters), at 8x8, the smallest size sd.cpp takes (a multiple of 8).
+        Models flux = new Models(null, Fixtures.model(Architecture.FLUX_SCHNELL_DIT), Fixtures.model(Architecture.FLUX_VAE),
+                Fixtures.model(Architecture.CLIP_L));
+        c.add(new Case("flux.1 schnell, separate files", flux, null, List.of(), Fixtures.family("a red fox").size(8, 8).build(),
+                List.of("Version: Flux", "flux: depth = 1, depth_single_blocks = 1, guidance_embed = false",
+                        "running in Flux FLOW mode")));
         return c.stream();
     }
 
@@ -127,7 +174,7 @@ class ParityTest {
     }
 
     private static String key(Case k) {
-        return k.model() + "|" + k.taesd();
+        return k.models() + "|" + k.taesd();
     }
 
     /**
@@ -137,12 +184,12 @@ class ParityTest {
     private static StableDiffusion context(Case k) {
         String key = key(k);
         synchronized (CONTEXTS) {
-            if (!CONTEXTS.containsKey(key) && CONTEXTS.keySet().stream().noneMatch(x -> x.startsWith(k.model() + "|"))) {
+            if (!CONTEXTS.containsKey(key) && CONTEXTS.keySet().stream().noneMatch(x -> x.startsWith(k.models() + "|"))) {
                 closeContexts();
                 CONTEXTS.clear();
             }
             return CONTEXTS.computeIfAbsent(key, x -> {
-                ModelConfig.Builder b = Fixtures.config(k.model());
+                ModelConfig.Builder b = k.models().config();
                 if (k.taesd() != null) {
                     b.taesd(k.taesd());
                 }
@@ -157,7 +204,8 @@ class ParityTest {
     /** Upstream CLI flags for the same job. */
     private static List<String> cliArgs(Case k, StableDiffusion sd, Path dir) throws Exception {
         GenerationRequest r = k.request();
-        List<String> a = new ArrayList<>(List.of("-m", k.model().toString(), "-t", String.valueOf(Fixtures.THREADS)));
+        List<String> a = new ArrayList<>(k.models().cliArgs());
+        a.addAll(List.of("-t", String.valueOf(Fixtures.THREADS)));
         Fixtures.requestFlags(a, r);
         String prompt = r.prompt();
         if (!k.loras().isEmpty()) {

@@ -100,7 +100,7 @@ final class Info extends Subcommand {
     record Detected(String architecture, String kind, List<String> contains, List<String> needs, String usage) {
         /**
          * One line: the architecture, the kind of file and what it still needs beside it, e.g.
-         * {@code "Flux, diffusion model (needs other files): also needs --vae (ae.safetensors), --clip_l, --t5xxl"}.
+         * {@code "FLUX.1 [schnell], diffusion model (needs other files): also needs --vae (ae.safetensors), --clip_l, --t5xxl"}.
          */
         String summary() {
             return architecture + ", " + kind + ": " + (needs.isEmpty() ? "needs nothing else" : "also needs " + String.join(", ", needs));
@@ -140,7 +140,7 @@ final class Info extends Subcommand {
         boolean unet = n.any("input_blocks.", "down_blocks.");
         boolean dit = n.any("double_blocks.", "joint_blocks.", "transformer_blocks.0.img_mod.1.weight",
                 "double_stream_modulation_img.lin.weight", "cap_embedder.0.weight", "layers.0.adaLN_sa_ln.weight",
-                "blocks.0.cross_attn.norm_k.weight", "nerf_final_layer_conv.");
+                "blocks.0.cross_attn.norm_k.weight", "nerf_final_layer_conv.", "llm_adapter.blocks.0.cross_attn.q_proj.weight");
         boolean vae = n.any("first_stage_model.", "vae.") || n.starts("encoder.down.", "decoder.up.", "decoder.up_blocks.",
                 "encoder.down_blocks.", "decoder.conv_in.");
         boolean tae = n.starts("decoder.layers.", "encoder.layers.", "first_stage_model.decoder.layers.", "first_stage_model.encoder.layers.");
@@ -155,9 +155,10 @@ final class Info extends Subcommand {
             }
             if (vae) {
                 long z = n.ne("decoder.conv_in.weight", 2);
-                String fam = z == 4 ? "SD 1.x/2.x/SDXL" : z == 16 ? "SD3/Flux" : z == 32 ? "Flux 2" : "?";
+                String fam = z == 4 ? "SD 1.x/2.x/SDXL" : z == 16 ? "SD3/FLUX.1" : z == 32 ? "Flux 2" : "?";
                 return new Detected("VAE (" + z + " latent channels: " + fam + ")", "VAE", List.of("VAE"),
-                        List.of("a diffusion model"), "sdj generate -m MODEL --vae " + file + " ...");
+                        List.of("a diffusion model (" + fam + ")"), (z == 4 ? "sdj generate -m MODEL" : "sdj generate --diffusion-model MODEL")
+                                + " --vae " + file + " ...");
             }
             if (t5) {
                 return new Detected("T5 text encoder", "text encoder", List.of("T5"), List.of("a diffusion model"),
@@ -167,7 +168,8 @@ final class Info extends Subcommand {
                 long dim = n.neEnd("token_embedding.weight", 0);
                 String which = dim == 1280 ? "CLIP-G" : dim == 768 ? "CLIP-L" : "CLIP";
                 String opt = dim == 1280 ? "--clip_g" : "--clip_l";
-                return new Detected(which + " text encoder", "text encoder", List.of(which), List.of("a diffusion model"),
+                String forWhat = dim == 1280 ? " (SD3 or SDXL)" : dim == 768 ? " (FLUX.1, SD3 or SDXL)" : "";
+                return new Detected(which + " text encoder", "text encoder", List.of(which), List.of("a diffusion model" + forWhat),
                         "sdj generate --diffusion-model MODEL " + opt + " " + file + " ...");
             }
             if (llm) {
@@ -194,6 +196,12 @@ final class Info extends Subcommand {
             if (!n.any("text_encoders.t5xxl.")) needs.add("--t5xxl");
             if (!vae) needs.add("--vae");
             hint = " --cfg-scale 4.5 --sampling-method euler";
+        } else if (n.any("llm_adapter.blocks.0.cross_attn.q_proj.weight")) {
+            // Before Wan: sd.cpp returns Anima as soon as it sees the adapter, whatever other blocks the file has.
+            arch = "Anima";
+            contains.add("diffusion model (DiT)");
+            needs.addAll(List.of("--vae (Qwen-Image VAE)", "--llm (Qwen3 0.6B)"));
+            hint = " --cfg-scale 6.0 --sampling-method euler";
         } else if (n.any("nerf_final_layer_conv.")) {
             arch = "Chroma Radiance";
             contains.add("diffusion model (DiT)");
@@ -215,12 +223,18 @@ final class Info extends Subcommand {
         } else if (n.any("double_blocks.")) {
             long in = n.ne("img_in.weight", 0);
             boolean chroma = n.any("distilled_guidance_layer.");
-            arch = chroma ? "Chroma" : in == 384 ? "Flux Fill" : in == 128 ? "Flux Controls" : in == 196 ? "Flex.2" : "Flux";
-            contains.add("diffusion model (DiT)");
-            needs.add("--vae (ae.safetensors)");
-            if (!chroma) needs.add("--clip_l");
-            needs.add("--t5xxl");
-            hint = " --cfg-scale 1.0 --sampling-method euler";
+            // sd.cpp's FluxRunner: guidance_in is what tells FLUX.1 dev (guidance-distilled) from schnell.
+            boolean dev = n.any("guidance_in.in_layer.weight");
+            arch = chroma ? "Chroma" : in == 384 ? "Flux Fill" : in == 128 ? "Flux Controls" : in == 196 ? "Flex.2"
+                    : dev ? "FLUX.1 [dev]" : "FLUX.1 [schnell]";
+            // sd.cpp counts the blocks from the names (the real FLUX.1 has 19 double and 38 single ones).
+            contains.add("diffusion model (DiT, " + n.blocks("double_blocks.") + " double + " + n.blocks("single_blocks.")
+                    + " single blocks)");
+            addEncoders(n, contains);
+            if (!vae) needs.add("--vae (ae.safetensors)");
+            if (!chroma && !n.any("text_encoders.clip_l.")) needs.add("--clip_l");
+            if (!n.any("text_encoders.t5xxl.")) needs.add("--t5xxl");
+            hint = " --cfg-scale 1.0 --sampling-method euler" + (chroma || dev ? "" : " --steps 4");
         } else if (n.any("cap_embedder.0.weight")) {
             arch = "Z-Image";
             contains.add("diffusion model (DiT)");
@@ -369,6 +383,29 @@ final class Info extends Subcommand {
                 }
             }
             return -1;
+        }
+
+        /**
+         * The number of blocks named {@code prefix + N + "."} as sd.cpp counts them: the highest N plus one (0 when
+         * there are none).
+         */
+        int blocks(String prefix) {
+            int max = -1;
+            for (ModelFile.Tensor t : f.tensors()) {
+                int at = t.name().indexOf(prefix);
+                if (at < 0) {
+                    continue;
+                }
+                int start = at + prefix.length();
+                int end = start;
+                while (end < t.name().length() && Character.isDigit(t.name().charAt(end))) {
+                    end++;
+                }
+                if (end > start) {
+                    max = Math.max(max, Integer.parseInt(t.name().substring(start, Math.min(end, start + 9))));
+                }
+            }
+            return max + 1;
         }
 
         /** As {@link #ne}, for names containing {@code part} anywhere. */

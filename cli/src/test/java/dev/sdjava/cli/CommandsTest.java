@@ -357,10 +357,55 @@ class CommandsTest {
             case SD1_LORA -> "LoRA for SD 1.x / 2.x, LoRA adapter: also needs a base model (SD 1.x / 2.x)";
             case SD1_CONTROLNET -> "ControlNet (SD 1.x), ControlNet: also needs a base model (SD 1.x), a control image";
             case ESRGAN -> "ESRGAN (RRDBNet, 4x), upscaler: also needs an image to enlarge";
+            case FLUX_SCHNELL_DIT -> "FLUX.1 [schnell], diffusion model (needs other files): also needs --vae (ae.safetensors), --clip_l, --t5xxl";
+            case FLUX_VAE -> "VAE (16 latent channels: SD3/FLUX.1), VAE: also needs a diffusion model (SD3/FLUX.1)";
+            case CLIP_L -> "CLIP-L text encoder, text encoder: also needs a diffusion model (FLUX.1, SD3 or SDXL)";
         };
         Cli r = Cli.run("info", Fixtures.model(arch).toString()).expect(0);
         assertTrue(r.out().contains("summary:       " + expected + "\n"), r.out());
         assertTrue(r.out().contains("tensors:       " + arch.tensorCount() + "\n"), r.out());
+        if (arch == Architecture.FLUX_SCHNELL_DIT) {
+            // The block counts sd.cpp reads from the names (its log: "flux: depth = 1, depth_single_blocks = 1").
+            assertTrue(r.out().contains("contains:      diffusion model (DiT, 1 double + 1 single blocks)\n"), r.out());
+            assertTrue(r.out().contains("usage:         sdj generate --diffusion-model " + Fixtures.model(arch).getFileName()
+                    + " --vae FILE --clip_l FILE --t5xxl FILE -p \"...\" --cfg-scale 1.0 --sampling-method euler --steps 4\n"), r.out());
+        }
+    }
+
+    /**
+     * The families too big to write as synthetic models: a file with the tensor names sd.cpp's {@code get_sd_version}
+     * tells them apart by (in the naming of each family's standalone diffusion-model file, one element each) is
+     * named as sd.cpp would take it, with the files its docs/*.md put beside it.
+     */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', quoteCharacter = '"', value = {
+        "joint_blocks.0.x_block.attn.qkv.weight,x_embedder.proj.weight | SD3 / SD3.5 (MMDiT), diffusion model (needs other files): also needs --clip_l, --clip_g, --t5xxl, --vae",
+        "double_blocks.0.img_attn.qkv.weight,single_blocks.0.linear1.weight,guidance_in.in_layer.weight,img_in.weight | FLUX.1 [dev], diffusion model (needs other files): also needs --vae (ae.safetensors), --clip_l, --t5xxl",
+        "double_blocks.0.img_attn.qkv.weight,distilled_guidance_layer.in_proj.weight,img_in.weight | Chroma, diffusion model (needs other files): also needs --vae (ae.safetensors), --t5xxl",
+        "double_blocks.0.img_attn.qkv.weight,nerf_final_layer_conv.conv.weight | Chroma Radiance, diffusion model (needs other files): also needs --t5xxl",
+        "double_stream_modulation_img.lin.weight,double_blocks.0.img_attn.qkv.weight,single_blocks.19.linear1.weight | Flux 2 Klein, diffusion model (needs other files): also needs --vae (Flux 2 VAE), --llm (its text encoder)",
+        "double_stream_modulation_img.lin.weight,double_blocks.0.img_attn.qkv.weight,single_blocks.47.linear1.weight | Flux 2, diffusion model (needs other files): also needs --vae (Flux 2 VAE), --llm (its text encoder)",
+        "transformer_blocks.0.img_mod.1.weight,img_in.weight | Qwen-Image, diffusion model (needs other files): also needs --vae (Qwen-Image VAE), --llm (Qwen2.5-VL 7B)",
+        "cap_embedder.0.weight,layers.0.attention.qkv.weight | Z-Image, diffusion model (needs other files): also needs --vae (ae.safetensors), --llm (Qwen3 4B)",
+        "double_blocks.0.img_mlp.gate_proj.weight,img_in.weight | Ovis-Image, diffusion model (needs other files): also needs --vae, --llm",
+        "layers.0.adaLN_sa_ln.weight | ERNIE-Image, diffusion model (needs other files): also needs --vae, --llm",
+        "llm_adapter.blocks.0.cross_attn.q_proj.weight,blocks.0.cross_attn.norm_k.weight | Anima, diffusion model (needs other files): also needs --vae (Qwen-Image VAE), --llm (Qwen3 0.6B)",
+        "blocks.0.cross_attn.norm_k.weight,patch_embedding.weight | Wan (video), diffusion model (needs other files): also needs video generation, which sdj does not do: use upstream's sd-cli -M vid_gen",
+    })
+    void infoNamesTheFamiliesTooBigToWrite(String names, String expected) throws Exception {
+        Path file = tmp.resolve("family-" + Integer.toHexString(names.hashCode()) + ".safetensors");
+        StringBuilder header = new StringBuilder("{");
+        String[] list = names.split(",");
+        for (int i = 0; i < list.length; i++) {
+            header.append(i == 0 ? "" : ",").append('"').append(list[i]).append("\":{\"dtype\":\"F16\",\"shape\":[1],\"data_offsets\":[")
+                    .append(2 * i).append(',').append(2 * i + 2).append("]}");
+        }
+        byte[] json = header.append('}').toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8 + json.length + 2 * list.length).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.putLong(json.length).put(json);
+        Files.write(file, b.array());
+        Cli r = Cli.run("info", file.toString()).expect(0);
+        assertTrue(r.out().contains("summary:       " + expected + "\n"), r.out());
     }
 
     @Test

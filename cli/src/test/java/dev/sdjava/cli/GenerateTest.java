@@ -104,6 +104,24 @@ class GenerateTest {
         }
     }
 
+    /**
+     * A DiT family from separate files, the README's FLUX.1 line (--diffusion-model, --vae, --clip_l; no --t5xxl) at
+     * 8x8 with 2 steps: sdj and sd-cli write the same pixels.
+     */
+    @Test
+    void fluxFromSeparateFilesIsPixelIdenticalToUpstream() throws Exception {
+        List<String> flags = List.of("--diffusion-model", Fixtures.model(Architecture.FLUX_SCHNELL_DIT).toString(),
+                "--vae", Fixtures.model(Architecture.FLUX_VAE).toString(), "--clip_l", Fixtures.model(Architecture.CLIP_L).toString(),
+                "-p", "a red fox", "--cfg-scale", "1.0", "--sampling-method", "euler", "--steps", "2", "-W", "8", "-H", "8",
+                "-s", "7", "-t", THREADS);
+        Path ours = tmp.resolve("flux.png");
+        Path theirs = tmp.resolve("sd-cli-flux.png");
+        Cli r = sdj(flags, "-o", ours.toString()).expect(0);
+        assertEquals(ours + "  8x8  seed 7", r.out().strip());
+        upstream(flags, theirs);
+        assertArrayEquals(SdImage.read(theirs).pixels(), SdImage.read(ours).pixels(), "sdj's FLUX.1 image differs from sd-cli's");
+    }
+
     /** img2img with a LoRA named in the prompt (upstream's way): same pixels as sd-cli. */
     @Test
     void isolatedGenerationIsPixelIdenticalToUpstream() throws Exception {

@@ -87,7 +87,36 @@ public enum Architecture {
      * block (sd.cpp infers the block count and the scale from the tensor names): 42 tensors, about 0.87 million
      * parameters. Pass it with {@code --upscale-model}.
      */
-    ESRGAN("esrgan-x4", "4x ESRGAN upscaler (RRDBNet, 1 block)");
+    ESRGAN("esrgan-x4", "4x ESRGAN upscaler (RRDBNet, 1 block)"),
+
+    /**
+     * A FLUX.1 [schnell] diffusion model as a standalone file, in the naming of Black Forest Labs'
+     * {@code flux1-schnell.safetensors} ({@code img_in}, {@code time_in}, {@code vector_in}, {@code txt_in},
+     * {@code double_blocks.N}, {@code single_blocks.N}, {@code final_layer}; no {@code guidance_in}, which is what
+     * tells schnell from dev), with the real model's widths (hidden size 3072, 24 heads of 128, MLP 12288, a
+     * 4096-wide text context, 768-wide pooled vector, 16 latent channels in 2x2 patches) but <b>truncated to
+     * 1 double-stream and 1 single-stream block of the real 19 and 38</b>: sd.cpp counts the blocks from the tensor
+     * names. 48 tensors, 535,318,336 parameters (1.07 GB in F16; the real model has 11.9 billion). sd.cpp
+     * detects it as "Flux". Load it with {@code --diffusion-model}, beside {@link #FLUX_VAE} ({@code --vae}) and
+     * {@link #CLIP_L} ({@code --clip_l}); without a T5-XXL ({@code --t5xxl}) sd.cpp feeds the text stream zeros.
+     */
+    FLUX_SCHNELL_DIT("flux-schnell-dit", "FLUX.1 [schnell] diffusion model, real widths, 1 of 19 double + 1 of 38 single blocks"),
+
+    /**
+     * The FLUX.1 autoencoder as a standalone file, in the naming of {@code ae.safetensors} ({@code encoder.*},
+     * {@code decoder.*} without a prefix): the SD VAE's layout with 16 latent channels and no
+     * {@code quant_conv}/{@code post_quant_conv}, 244 tensors, 83,819,683 parameters. sd.cpp takes it with {@code --vae}
+     * for FLUX.1 (and SD3) diffusion models.
+     */
+    FLUX_VAE("flux-vae", "FLUX.1 / SD3 autoencoder (16 latent channels, ae.safetensors naming)"),
+
+    /**
+     * The CLIP ViT-L/14 text encoder as a standalone file, in the Hugging Face naming of {@code clip_l.safetensors}
+     * ({@code text_model.embeddings.*}, {@code text_model.encoder.layers.N.*},
+     * {@code text_model.final_layer_norm.*}): 196 tensors, 123,060,480 parameters. Pass it with
+     * {@code --clip_l} beside a FLUX.1, SD3 or SDXL diffusion model.
+     */
+    CLIP_L("clip-l", "CLIP ViT-L/14 text encoder (clip_l.safetensors naming)");
 
     private final String fileStem;
     private final String description;
