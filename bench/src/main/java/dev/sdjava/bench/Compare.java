@@ -40,7 +40,7 @@ import java.util.concurrent.TimeUnit;
 public final class Compare {
     static final String PROMPT = "a lighthouse at dusk, oil painting";
     static final List<String> ALL_SECTIONS = List.of("overhead", "load", "threads", "reuse", "weights", "memory",
-            "fa", "builds", "diffusers");
+            "fa", "builds", "diffusers", "omp");
 
     final Path project;
     final Path nativeDir;
@@ -160,7 +160,9 @@ public final class Compare {
             }
         }
         List<Map<String, String>> records = Records.read(data);
-        String report = new Report(records, jmh, smoke).render();
+        Report rendering = new Report(records, jmh, smoke);
+        rendering.previous = out;
+        String report = rendering.render();
         Files.createDirectories(out.toAbsolutePath().getParent());
         Files.writeString(out, report);
         System.out.println(report);
@@ -189,6 +191,7 @@ public final class Compare {
             case "fa" -> flashAttention();
             case "builds" -> builds();
             case "diffusers" -> diffusersSideBySide();
+            case "omp" -> openMp();
             default -> throw new IllegalArgumentException(name);
         }
         m.put("loadavg_after", loadAvg());
@@ -362,6 +365,24 @@ public final class Compare {
             }
             if (r == firstRound) { // the VAE's share of --fa: one run (a 512x512 run takes minutes on 2 loaded cores)
                 cli(new Job("builds", "tuned+fa").size(512).steps(1).extra("--fa"), r);
+            }
+        }
+    }
+
+    /**
+     * libgomp's wait policy at 512x512, sd-cli of the tuned build (and of each {@code --extra-build}),
+     * interleaved: the default (threads spin at barriers) against {@code OMP_WAIT_POLICY=passive}
+     * (they sleep), which the fa section found twice as fast at 256x256 on a loaded machine.
+     */
+    private void openMp() throws IOException, InterruptedException {
+        for (int r = firstRound; r < firstRound + runs512; r++) {
+            cli(new Job("omp", "tuned").size(512).steps(1), r);
+            cli(new Job("omp", "tuned+OMP_WAIT_POLICY=passive").size(512).steps(1).env("OMP_WAIT_POLICY", "passive"), r);
+            for (String e : System.getProperty("sdjava.bench.extraBuilds", "").split(",")) {
+                if (!e.isEmpty()) {
+                    cli(new Job("omp", e.substring(0, e.indexOf('=')) + "+OMP_WAIT_POLICY=passive").size(512).steps(1)
+                            .bin(Path.of(e.substring(e.indexOf('=') + 1))).env("OMP_WAIT_POLICY", "passive"), r);
+                }
             }
         }
     }

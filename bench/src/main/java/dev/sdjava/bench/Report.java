@@ -21,6 +21,8 @@ final class Report {
     private final Path jmhCsv;
     private final boolean smoke;
     private final StringBuilder out = new StringBuilder();
+    /** The report this one replaces: sections whose input is absent in this run are carried over from it. */
+    Path previous;
 
     Report(List<Map<String, String>> records, Path jmhCsv, boolean smoke) {
         this.records = records;
@@ -56,6 +58,7 @@ final class Report {
         threads();
         flashAttention();
         builds();
+        openMp();
         diffusersRerun();
         notesFile();
         return out.toString();
@@ -132,6 +135,13 @@ final class Report {
                 r -> r.containsKey("sampling_cpu_s") ? num(r, "sampling_cpu_s") / num(r, "steps")
                         : num(r, "gen_cpu_s") * num(r, "sampling_s") / num(r, "gen_native_s") / num(r, "steps")));
         if (jmhCsv == null || !Files.isRegularFile(jmhCsv)) {
+            String kept = previousSection("## 1. The binding's own costs (JMH)");
+            if (kept != null) {
+                p("(Carried over from the previous report: this run had no JMH results at `target/bench/jmh.csv`.)");
+                p("");
+                out.append(kept);
+                return;
+            }
             p("No JMH results at `" + jmhCsv + "`: run `bench/compare.sh jmh`, then `bench/compare.sh --report-only`.");
             p("");
             return;
@@ -681,6 +691,35 @@ final class Report {
         p("");
     }
 
+    private void openMp() {
+        List<Map<String, String>> o = runs(r -> is(r, "omp", "cli"));
+        if (o.isEmpty()) {
+            return;
+        }
+        p("## 11b. OpenMP's wait policy, 512x512 (section `omp`)");
+        p("");
+        p("sd-cli as in table 11, interleaved per round: libgomp's default (a thread that reaches a barrier spins) and "
+                + "`OMP_WAIT_POLICY=passive` (it sleeps), for the tuned build and each `--extra-build`. On a machine whose "
+                + "other processes want the same cores a spinning thread burns the time slice its sibling needs. The `vs` "
+                + "columns compare with the tuned build's default policy; the builds table's default build is the reference "
+                + "for issue 17's ratio (below).");
+        p("");
+        List<String> cfgs = o.stream().map(r -> r.get("cfg")).distinct().toList();
+        cliRows("omp", 512, cfgs, "tuned");
+        List<Map<String, String>> d = runs(r -> is(r, "builds", "cli") && "default".equals(r.get("cfg")));
+        if (!d.isEmpty()) {
+            double ds = median(values(d, Report::stepSeconds));
+            double dt = median(values(runs(r -> is(r, "builds", "cli") && "tuned".equals(r.get("cfg"))), Report::stepSeconds));
+            double ot = median(values(runs(r -> is(r, "omp", "cli") && "tuned".equals(r.get("cfg"))), Report::stepSeconds));
+            for (String cfg : cfgs.subList(1, cfgs.size())) {
+                double s = median(values(runs(r -> is(r, "omp", "cli") && cfg.equals(r.get("cfg"))), Report::stepSeconds));
+                // chained through the tuned build, measured in both sections: (cfg / tuned here) x (tuned / default there)
+                p("- " + cfg + " / default build (via the tuned build, in both sections): **" + f2(s / ot * dt / ds) + "**");
+            }
+            p("");
+        }
+    }
+
     private void diffusersRerun() {
         List<Map<String, String>> d = runs(r -> is(r, "diffusers", "diffusers"));
         List<Map<String, String>> j = runs(r -> is(r, "diffusers", "java"));
@@ -710,6 +749,23 @@ final class Report {
         p("Targets: s/step <= 1.5x: " + verdict(step <= 1.5) + "; VAE decode <= 1.5x: " + verdict(dec <= 1.5)
                 + "; peak RSS <= 0.35x: " + verdict(mem <= 0.35) + ".");
         p("");
+    }
+
+    /** The body of the previous report's section under {@code heading} (to the next "## "), or null. */
+    private String previousSection(String heading) throws IOException {
+        if (previous == null || !Files.isRegularFile(previous)) {
+            return null;
+        }
+        String text = Files.readString(previous);
+        int at = text.indexOf("\n" + heading + "\n");
+        if (at < 0) {
+            return null;
+        }
+        int from = at + heading.length() + 2;
+        int to = text.indexOf("\n## ", from);
+        String body = text.substring(from, to < 0 ? text.length() : to + 1).replaceFirst("^\n+", "");
+        body = body.replaceFirst("^\\(Carried over from the previous report[^\n]*\n\n", "");
+        return body.isBlank() ? null : body;
     }
 
     private void notesFile() throws IOException {
