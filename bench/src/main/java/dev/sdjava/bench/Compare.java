@@ -358,10 +358,8 @@ public final class Compare {
             cli(new Job("builds", "default").size(512).steps(1).bin(Path.of(dflt)), r);
             cli(new Job("builds", "tuned").size(512).steps(1), r);
             cli(new Job("builds", "tuned+diffusion-fa").size(512).steps(1).extra("--diffusion-fa"), r);
-            for (String e : System.getProperty("sdjava.bench.extraBuilds", "").split(",")) {
-                if (!e.isEmpty()) { // NAME=BIN_DIR: another build of this project, e.g. with a candidate patch
-                    cli(new Job("builds", e.substring(0, e.indexOf('='))).size(512).steps(1).bin(Path.of(e.substring(e.indexOf('=') + 1))), r);
-                }
+            for (var e : extraBuilds().entrySet()) {
+                cli(new Job("builds", e.getKey()).size(512).steps(1).bin(e.getValue()), r);
             }
             if (r == firstRound) { // the VAE's share of --fa: one run (a 512x512 run takes minutes on 2 loaded cores)
                 cli(new Job("builds", "tuned+fa").size(512).steps(1).extra("--fa"), r);
@@ -378,13 +376,27 @@ public final class Compare {
         for (int r = firstRound; r < firstRound + runs512; r++) {
             cli(new Job("omp", "tuned").size(512).steps(1), r);
             cli(new Job("omp", "tuned+OMP_WAIT_POLICY=passive").size(512).steps(1).env("OMP_WAIT_POLICY", "passive"), r);
-            for (String e : System.getProperty("sdjava.bench.extraBuilds", "").split(",")) {
-                if (!e.isEmpty()) {
-                    cli(new Job("omp", e.substring(0, e.indexOf('=')) + "+OMP_WAIT_POLICY=passive").size(512).steps(1)
-                            .bin(Path.of(e.substring(e.indexOf('=') + 1))).env("OMP_WAIT_POLICY", "passive"), r);
-                }
+            for (var e : extraBuilds().entrySet()) {
+                cli(new Job("omp", e.getKey() + "+OMP_WAIT_POLICY=passive").size(512).steps(1).bin(e.getValue())
+                        .env("OMP_WAIT_POLICY", "passive"), r);
             }
         }
+    }
+
+    /** The {@code --extra-build NAME=BIN_DIR} builds (other builds of this project, e.g. with a candidate patch), by name. */
+    private static Map<String, Path> extraBuilds() {
+        Map<String, Path> out = new LinkedHashMap<>();
+        for (String e : System.getProperty("sdjava.bench.extraBuilds", "").split(",")) {
+            int eq = e.indexOf('=');
+            if (eq <= 0) {
+                if (!e.isEmpty()) {
+                    throw new IllegalArgumentException("--extra-build takes NAME=BIN_DIR, got " + e);
+                }
+                continue;
+            }
+            out.put(e.substring(0, eq), Path.of(e.substring(eq + 1)));
+        }
+        return out;
     }
 
     /** sdjava (f16, tuned build) and diffusers fp32 side by side at 512x512, 1 step, interleaved. */
