@@ -2,8 +2,10 @@
 # End-to-end comparison of sdjava with upstream sd-cli (and diffusers on PyTorch, when
 # bench/setup-diffusers.sh has made its venv). Rewrites docs/PERFORMANCE.md.
 #
-#   bench/compare.sh [--sections overhead,load,threads,reuse,weights,memory] [--runs N] [--runs512 N]
-#                    [--fresh] [--report-only] [--smoke] [--data FILE] [--out FILE]
+#   bench/compare.sh [--sections overhead,load,threads,reuse,weights,memory,fa,builds,diffusers] [--runs N] [--runs512 N]
+#                    [--default-build BIN_DIR] [--fresh] [--report-only] [--smoke] [--data FILE] [--out FILE]
+#   (builds: the tuned build against --default-build, an sd.cpp build with upstream's default options;
+#    bench/profile.sh: the perf profile of one 512x512 step, for bench/NOTES.md)
 #   bench/compare.sh jmh [JMH options]     # the JMH suite -> target/bench/jmh.csv
 #
 # Needs the build first: mvn -B -DskipTests install (builds bench/target/compare.jar, the harness,

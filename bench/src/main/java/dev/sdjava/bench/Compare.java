@@ -31,13 +31,16 @@ import java.util.concurrent.TimeUnit;
  * then rewrites the report ({@link Report}) from everything in that file.
  *
  * <pre>
- * bench/compare.sh [--sections overhead,load,threads,reuse,weights,memory] [--runs N] [--runs512 N]
- *                  [--weights-size 512|256] [--reuse-size N] [--fresh] [--report-only] [--smoke] [--data FILE] [--out FILE]
+ * bench/compare.sh [--sections overhead,load,threads,reuse,weights,memory,fa,builds,diffusers] [--runs N] [--runs512 N]
+ *                  [--weights-size 512|256] [--reuse-size N] [--default-build BIN_DIR] [--extra-build NAME=BIN_DIR]
+ *                  [--fresh] [--report-only] [--smoke]
+ *                  [--data FILE] [--out FILE]
  * </pre>
  */
 public final class Compare {
     static final String PROMPT = "a lighthouse at dusk, oil painting";
-    static final List<String> ALL_SECTIONS = List.of("overhead", "load", "threads", "reuse", "weights", "memory");
+    static final List<String> ALL_SECTIONS = List.of("overhead", "load", "threads", "reuse", "weights", "memory",
+            "fa", "builds", "diffusers", "omp");
 
     final Path project;
     final Path nativeDir;
@@ -114,6 +117,9 @@ public final class Compare {
                 case "--data" -> data = Path.of(args[++i]).toAbsolutePath();
                 case "--out" -> out = Path.of(args[++i]).toAbsolutePath();
                 case "--jmh" -> jmh = Path.of(args[++i]).toAbsolutePath();
+                case "--default-build" -> System.setProperty("sdjava.bench.defaultBuild", args[++i]);
+                case "--extra-build" -> System.setProperty("sdjava.bench.extraBuilds",
+                        (System.getProperty("sdjava.bench.extraBuilds", "") + "," + args[++i]).replaceAll("^,", ""));
                 case "--fresh" -> fresh = true;
                 case "--report-only" -> reportOnly = true;
                 case "--meta" -> sections = List.of(); // record the machine description only
@@ -154,7 +160,9 @@ public final class Compare {
             }
         }
         List<Map<String, String>> records = Records.read(data);
-        String report = new Report(records, jmh, smoke).render();
+        Report rendering = new Report(records, jmh, smoke);
+        rendering.previous = out;
+        String report = rendering.render();
         Files.createDirectories(out.toAbsolutePath().getParent());
         Files.writeString(out, report);
         System.out.println(report);
@@ -180,6 +188,10 @@ public final class Compare {
             case "reuse" -> reuse();
             case "weights" -> weights();
             case "memory" -> memory();
+            case "fa" -> flashAttention();
+            case "builds" -> builds();
+            case "diffusers" -> diffusersSideBySide();
+            case "omp" -> openMp();
             default -> throw new IllegalArgumentException(name);
         }
         m.put("loadavg_after", loadAvg());
@@ -313,6 +325,91 @@ public final class Compare {
         java(new Job("memory", "q4_0+fa+tiling").size(512).steps(1).model(gguf(WeightType.Q4_0)).fa().tiling(), 0);
     }
 
+    /**
+     * Flash attention on this CPU (issue 17), sd-cli of the tuned build at 256x256: without it,
+     * with {@code --diffusion-fa} (the UNet only) and with {@code --fa} (the VAE's attention too),
+     * interleaved; and without it under {@code OMP_WAIT_POLICY=passive}. The 512x512 rows are in
+     * the builds section.
+     */
+    private void flashAttention() throws IOException, InterruptedException {
+        for (int r = firstRound; r < firstRound + runs; r++) {
+            cli(new Job("fa", "tuned").size(256).steps(steps256), r);
+            cli(new Job("fa", "tuned+diffusion-fa").size(256).steps(steps256).extra("--diffusion-fa"), r);
+            cli(new Job("fa", "tuned+fa").size(256).steps(steps256).extra("--fa"), r);
+            // an OpenMP setting: threads sleep at barriers instead of spinning (libgomp's default spins)
+            cli(new Job("fa", "tuned+OMP_WAIT_POLICY=passive").size(256).steps(steps256).env("OMP_WAIT_POLICY", "passive"), r);
+        }
+    }
+
+    /**
+     * The tuned build (this project's, {@code GGML_LLAMAFILE=ON}) against a build with upstream's
+     * default options ({@code --default-build BIN_DIR}, its own sd-cli and library),
+     * 512x512, 1 step, interleaved: the default build with upstream's defaults, the tuned build
+     * without and with flash attention (the two choices {@code sdj calibrate} picks from) and, in
+     * the first round only, with {@code --fa}.
+     */
+    private void builds() throws IOException, InterruptedException {
+        String dflt = System.getProperty("sdjava.bench.defaultBuild");
+        if (dflt == null || !Files.isExecutable(Path.of(dflt, "sd-cli"))) {
+            throw new IllegalStateException("the builds section needs --default-build DIR, the bin/ folder of an "
+                    + "sd.cpp build with upstream's default options (sd-cli and libstable-diffusion.so)");
+        }
+        for (int r = firstRound; r < firstRound + runs512; r++) {
+            cli(new Job("builds", "default").size(512).steps(1).bin(Path.of(dflt)), r);
+            cli(new Job("builds", "tuned").size(512).steps(1), r);
+            cli(new Job("builds", "tuned+diffusion-fa").size(512).steps(1).extra("--diffusion-fa"), r);
+            for (var e : extraBuilds().entrySet()) {
+                cli(new Job("builds", e.getKey()).size(512).steps(1).bin(e.getValue()), r);
+            }
+            if (r == firstRound) { // the VAE's share of --fa: one run (a 512x512 run takes minutes on 2 loaded cores)
+                cli(new Job("builds", "tuned+fa").size(512).steps(1).extra("--fa"), r);
+            }
+        }
+    }
+
+    /**
+     * libgomp's wait policy at 512x512, sd-cli of the tuned build (and of each {@code --extra-build}),
+     * interleaved: the default (threads spin at barriers) against {@code OMP_WAIT_POLICY=passive}
+     * (they sleep), which the fa section found twice as fast at 256x256 on a loaded machine.
+     */
+    private void openMp() throws IOException, InterruptedException {
+        for (int r = firstRound; r < firstRound + runs512; r++) {
+            cli(new Job("omp", "tuned").size(512).steps(1), r);
+            cli(new Job("omp", "tuned+OMP_WAIT_POLICY=passive").size(512).steps(1).env("OMP_WAIT_POLICY", "passive"), r);
+            for (var e : extraBuilds().entrySet()) {
+                cli(new Job("omp", e.getKey() + "+OMP_WAIT_POLICY=passive").size(512).steps(1).bin(e.getValue())
+                        .env("OMP_WAIT_POLICY", "passive"), r);
+            }
+        }
+    }
+
+    /** The {@code --extra-build NAME=BIN_DIR} builds (other builds of this project, e.g. with a candidate patch), by name. */
+    private static Map<String, Path> extraBuilds() {
+        Map<String, Path> out = new LinkedHashMap<>();
+        for (String e : System.getProperty("sdjava.bench.extraBuilds", "").split(",")) {
+            int eq = e.indexOf('=');
+            if (eq <= 0) {
+                if (!e.isEmpty()) {
+                    throw new IllegalArgumentException("--extra-build takes NAME=BIN_DIR, got " + e);
+                }
+                continue;
+            }
+            out.put(e.substring(0, eq), Path.of(e.substring(eq + 1)));
+        }
+        return out;
+    }
+
+    /** sdjava (f16, tuned build) and diffusers fp32 side by side at 512x512, 1 step, interleaved. */
+    private void diffusersSideBySide() throws IOException, InterruptedException {
+        if (!Files.isExecutable(venvPython)) {
+            throw new IllegalStateException("no Python environment at " + venvPython + ": run bench/setup-diffusers.sh");
+        }
+        for (int r = firstRound; r < firstRound + runs512; r++) {
+            java(new Job("diffusers", "f16").size(512).steps(1), r);
+            diffusers(new Job("diffusers", "diffusers-fp32").size(512).steps(1), r);
+        }
+    }
+
     // ---------------------------------------------------------------- the three runners
 
     /** A job description shared by the runners. */
@@ -338,6 +435,12 @@ public final class Compare {
         boolean prepare;
         /** Java side: one extra JVM option, or null. */
         String jvmOption;
+        /** sd-cli side: the build's bin/ folder (its sd-cli and library). */
+        Path bin = nativeDir.resolve("bin");
+        /** sd-cli side: extra flags. */
+        final List<String> extra = new ArrayList<>();
+        /** sd-cli side: extra environment variables. */
+        final Map<String, String> env = new LinkedHashMap<>();
 
         Job(String sec, String cfg) throws IOException {
             this.sec = sec;
@@ -358,6 +461,9 @@ public final class Compare {
         Job taesd(Path v) { taesd = v; return this; }
         Job model(Path v) { model = v; return this; }
         Job reload() { reload = true; return this; }
+        Job bin(Path v) { bin = v; return this; }
+        Job extra(String... v) { extra.addAll(List.of(v)); return this; }
+        Job env(String k, String v) { env.put(k, v); return this; }
 
         Map<String, String> base(String side, int round) {
             Map<String, String> m = new LinkedHashMap<>();
@@ -419,6 +525,7 @@ public final class Compare {
                     int eq = kv.indexOf('=');
                     m.put(kv.substring(0, eq), kv.substring(eq + 1));
                 }
+                m.put("loadavg", loadAvg());
                 m.put("rss_kb", String.valueOf(run.maxRssKb));
                 m.put("wall_s", Worker.fmt(run.wallSeconds));
                 m.put("cpu_s", Worker.fmt(run.cpuSeconds));
@@ -443,7 +550,7 @@ public final class Compare {
             cmd.add("/usr/bin/stdbuf");
             cmd.add("-oL");
         }
-        cmd.add(nativeDir.resolve("bin/sd-cli").toString());
+        cmd.add(j.bin.resolve("sd-cli").toString());
         cmd.addAll(List.of("-m", j.model.toString(), "-p", PROMPT, "-W", String.valueOf(j.size), "-H",
                 String.valueOf(j.size), "--steps", String.valueOf(j.steps), "--sampling-method", "euler", "-s", "42",
                 "-t", String.valueOf(j.threads), "-o", outDir.resolve("out.png").toString(), "-v"));
@@ -452,13 +559,18 @@ public final class Compare {
         if (j.tiling) cmd.addAll(List.of("--vae-tiling", "--vae-tile-size", "32x32", "--vae-tile-overlap", "0.5"));
         if (j.convDirect) cmd.addAll(List.of("--diffusion-conv-direct", "--vae-conv-direct"));
         if (j.taesd != null) cmd.addAll(List.of("--taesd", j.taesd.toString()));
-        Run run = exec(cmd, "cli  " + j.sec + "/" + j.cfg + " " + j.size + "px r" + round);
+        cmd.addAll(j.extra);
+        // sd-cli's RUNPATH names the folder it was linked in: another build must load its own library.
+        Map<String, String> env = new LinkedHashMap<>(j.env);
+        env.put("LD_LIBRARY_PATH", j.bin.toAbsolutePath().toString());
+        Run run = exec(cmd, "cli  " + j.sec + "/" + j.cfg + " " + j.size + "px r" + round, env);
         List<Worker.LogLine> lines = new ArrayList<>();
         for (Run.Line l : run.lines) {
             lines.add(new Worker.LogLine(l.nanos(), l.text()));
         }
         Map<String, String> m = j.base("cli", round);
         m.put("gen", "0");
+        m.put("loadavg", loadAvg());
         LogParse.cliLoad(lines, m);
         LogParse.generation(lines, m);
         Long ls = run.cpuAt.get("load_start");
@@ -506,6 +618,7 @@ public final class Compare {
                 found = true;
             }
         }
+        m.put("loadavg", loadAvg());
         m.put("rss_kb", String.valueOf(run.maxRssKb));
         m.put("wall_s", Worker.fmt(run.wallSeconds));
         m.put("cpu_s", Worker.fmt(run.cpuSeconds));
@@ -606,6 +719,11 @@ public final class Compare {
      * every side); stdout and stderr merged, each line timestamped on arrival.
      */
     Run exec(List<String> cmd, String label) throws IOException, InterruptedException {
+        return exec(cmd, label, Map.of());
+    }
+
+    /** {@link #exec(List, String)} with extra environment variables. */
+    Run exec(List<String> cmd, String label, Map<String, String> env) throws IOException, InterruptedException {
         Files.createDirectories(work);
         Path rssFile = work.resolve("time-" + ProcessHandle.current().pid() + "-" + EXEC_IDS.incrementAndGet() + ".out");
         Files.deleteIfExists(rssFile);
@@ -617,7 +735,9 @@ public final class Compare {
         full.addAll(cmd);
         Run run = new Run();
         long t0 = System.nanoTime();
-        Process p = new ProcessBuilder(full).redirectErrorStream(true).start();
+        ProcessBuilder pb = new ProcessBuilder(full).redirectErrorStream(true);
+        pb.environment().putAll(env);
+        Process p = pb.start();
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             String line;
             while ((line = r.readLine()) != null) {

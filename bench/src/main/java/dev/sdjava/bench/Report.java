@@ -21,6 +21,8 @@ final class Report {
     private final Path jmhCsv;
     private final boolean smoke;
     private final StringBuilder out = new StringBuilder();
+    /** The report this one replaces: sections whose input is absent in this run are carried over from it. */
+    Path previous;
 
     Report(List<Map<String, String>> records, Path jmhCsv, boolean smoke) {
         this.records = records;
@@ -54,6 +56,10 @@ final class Report {
         diffusers();
         taesd();
         threads();
+        flashAttention();
+        builds();
+        openMp();
+        diffusersRerun();
         notesFile();
         return out.toString();
     }
@@ -107,6 +113,8 @@ final class Report {
         p("bench/compare.sh --fresh                       # all end-to-end sections, rewrites docs/PERFORMANCE.md");
         p("bench/compare.sh --sections overhead --runs 5  # one section; records accumulate in target/bench/results.tsv");
         p("bench/compare.sh --report-only                 # re-render this file from the recorded runs");
+        p("bench/compare.sh --sections fa,builds,diffusers --runs 2 --runs512 3 --default-build DIR  # tables 10-12 (DIR: bin/ of a default-options sd.cpp build)");
+        p("bench/profile.sh default DIR; bench/profile.sh tuned target/native/cpu/bin                # perf profile of a 512x512 step (Profiles, below)");
         p("```");
         p("");
         p("The synthetic SD1.x model (`dev.sdjava.synthetic`, the real architecture with deterministic random weights, "
@@ -127,6 +135,13 @@ final class Report {
                 r -> r.containsKey("sampling_cpu_s") ? num(r, "sampling_cpu_s") / num(r, "steps")
                         : num(r, "gen_cpu_s") * num(r, "sampling_s") / num(r, "gen_native_s") / num(r, "steps")));
         if (jmhCsv == null || !Files.isRegularFile(jmhCsv)) {
+            String kept = previousSection("## 1. The binding's own costs (JMH)");
+            if (kept != null) {
+                p("(Carried over from the previous report: this run had no JMH results at `target/bench/jmh.csv`.)");
+                p("");
+                out.append(kept);
+                return;
+            }
             p("No JMH results at `" + jmhCsv + "`: run `bench/compare.sh jmh`, then `bench/compare.sh --report-only`.");
             p("");
             return;
@@ -592,6 +607,165 @@ final class Report {
                         + "threads as there are free cores, not more."
                         : "Use as many threads as there are free physical cores."));
         p("");
+    }
+
+    /** One row per configuration of an sd-cli section: n, s/step, decode, CPU, peak RSS, ratio of s/step and decode to the first. */
+    private void cliRows(String sec, int size, List<String> cfgs, String baseLabel) {
+        p("| configuration | n | s/step [min..max] | VAE decode s | s/step vs " + baseLabel + " | decode vs " + baseLabel
+                + " | peak RSS MiB | loadavg (1 min) |");
+        p("|---|---:|---:|---:|---:|---:|---:|---|");
+        List<Map<String, String>> base = runs(r -> is(r, sec, "cli") && cfgs.getFirst().equals(r.get("cfg")) && num(r, "size") == size);
+        double bs = median(values(base, Report::stepSeconds));
+        double bd = median(values(base, r -> num(r, "decode_s")));
+        for (String cfg : cfgs) {
+            List<Map<String, String>> rs = runs(r -> is(r, sec, "cli") && cfg.equals(r.get("cfg")) && num(r, "size") == size);
+            if (rs.isEmpty()) {
+                continue;
+            }
+            double s = median(values(rs, Report::stepSeconds));
+            double d = median(values(rs, r -> num(r, "decode_s")));
+            p("| " + cfg + " | " + rs.size() + " | " + spread(values(rs, Report::stepSeconds)) + " | "
+                    + spread(values(rs, r -> num(r, "decode_s"))) + " | **" + f2(s / bs) + "** | " + f2(d / bd) + " | "
+                    + f0(median(values(rs, Report::rssMb))) + " | "
+                    + String.join(", ", rs.stream().map(r -> r.getOrDefault("loadavg", "?").split("/")[0]).toList()) + " |");
+        }
+        p("");
+    }
+
+    private void flashAttention() {
+        if (runs(r -> is(r, "fa", "cli") || is(r, "builds", "cli")).isEmpty()) {
+            return;
+        }
+        p("## 10. Flash attention on this CPU (tuned build)");
+        p("");
+        p("sd-cli of the tuned build (`GGML_LLAMAFILE=ON`), f16, Euler, cfg 7, seed 42, 2 threads, interleaved per round: "
+                + "without flash attention, `--diffusion-fa` (the UNet's attention only) and `--fa` (every model's, the VAE's "
+                + "mid-block attention too; the VAE column shows what that adds). s/step = sd.cpp's `sampling completed` / steps. "
+                + "`sdj calibrate` measures the first two choices per machine and model (below). The last row is "
+                + "an OpenMP setting tried on the way: `OMP_WAIT_POLICY=passive` (no flash attention).");
+        p("");
+        for (int size : sizes(runs(r -> is(r, "fa", "cli")))) {
+            p("**" + size + "x" + size + "** (section `fa`, " + runs(r -> is(r, "fa", "cli")).getFirst().get("steps") + " steps):");
+            p("");
+            cliRows("fa", size, List.of("tuned", "tuned+diffusion-fa", "tuned+fa", "tuned+OMP_WAIT_POLICY=passive"), "no FA");
+        }
+        if (!runs(r -> is(r, "builds", "cli")).isEmpty()) {
+            p("**512x512** (section `builds`, 1 step):");
+            p("");
+            cliRows("builds", 512, List.of("tuned", "tuned+diffusion-fa", "tuned+fa"), "no FA");
+        }
+    }
+
+    private void builds() {
+        List<Map<String, String>> d = runs(r -> is(r, "builds", "cli") && "default".equals(r.get("cfg")));
+        if (d.isEmpty()) {
+            return;
+        }
+        p("## 11. Tuned build vs upstream's default build, 512x512");
+        p("");
+        p("The default build is sd.cpp built with upstream's default CMake options (`GGML_LLAMAFILE` off, `-march=native`) "
+                + "and run with upstream's defaults (no flash attention); the tuned build is this project's (`GGML_LLAMAFILE=ON`), "
+                + "without and with `--diffusion-fa`, the choice `sdj calibrate` makes. Each build's sd-cli runs on its own "
+                + "library (`LD_LIBRARY_PATH`), one round = the four runs in a row. Issue 17's target: tuned / default s/step <= 0.50.");
+        p("");
+        List<String> cfgs = new ArrayList<>(List.of("default", "tuned", "tuned+diffusion-fa", "tuned+fa"));
+        runs(r -> is(r, "builds", "cli")).stream().map(r -> r.get("cfg")).distinct().filter(c -> !cfgs.contains(c)).forEach(cfgs::add);
+        cliRows("builds", 512, cfgs, "default");
+        double ds = median(values(d, Report::stepSeconds));
+        double best = Double.NaN;
+        String bestCfg = "";
+        for (String cfg : List.of("tuned", "tuned+diffusion-fa")) {
+            double s = median(values(runs(r -> is(r, "builds", "cli") && cfg.equals(r.get("cfg"))), Report::stepSeconds));
+            if (!Double.isNaN(s) && (Double.isNaN(best) || s < best)) {
+                best = s;
+                bestCfg = cfg;
+            }
+        }
+        p("Tuned (" + bestCfg + ", the faster choice, which calibration picks) / default: **" + f2(best / ds) + "** s/step; target <= 0.50: "
+                + verdict(best / ds <= 0.50) + ".");
+        for (String cfg : cfgs.subList(4, cfgs.size())) {
+            double s = median(values(runs(r -> is(r, "builds", "cli") && cfg.equals(r.get("cfg"))), Report::stepSeconds));
+            p("");
+            p(cfg + " (another build, `--extra-build`) / default: **" + f2(s / ds) + "** s/step; target <= 0.50: " + verdict(s / ds <= 0.50) + ".");
+        }
+        p("");
+    }
+
+    private void openMp() {
+        List<Map<String, String>> o = runs(r -> is(r, "omp", "cli"));
+        if (o.isEmpty()) {
+            return;
+        }
+        p("## 11b. OpenMP's wait policy, 512x512 (section `omp`)");
+        p("");
+        p("sd-cli as in table 11, interleaved per round: libgomp's default (a thread that reaches a barrier spins) and "
+                + "`OMP_WAIT_POLICY=passive` (it sleeps), for the tuned build and each `--extra-build`. On a machine whose "
+                + "other processes want the same cores a spinning thread burns the time slice its sibling needs. The `vs` "
+                + "columns compare with the tuned build's default policy; the builds table's default build is the reference "
+                + "for issue 17's ratio (below).");
+        p("");
+        List<String> cfgs = o.stream().map(r -> r.get("cfg")).distinct().toList();
+        cliRows("omp", 512, cfgs, "tuned");
+        List<Map<String, String>> d = runs(r -> is(r, "builds", "cli") && "default".equals(r.get("cfg")));
+        if (!d.isEmpty()) {
+            double ds = median(values(d, Report::stepSeconds));
+            double dt = median(values(runs(r -> is(r, "builds", "cli") && "tuned".equals(r.get("cfg"))), Report::stepSeconds));
+            double ot = median(values(runs(r -> is(r, "omp", "cli") && "tuned".equals(r.get("cfg"))), Report::stepSeconds));
+            for (String cfg : cfgs.subList(1, cfgs.size())) {
+                double s = median(values(runs(r -> is(r, "omp", "cli") && cfg.equals(r.get("cfg"))), Report::stepSeconds));
+                // chained through the tuned build, measured in both sections: (cfg / tuned here) x (tuned / default there)
+                p("- " + cfg + " / default build (via the tuned build, in both sections): **" + f2(s / ot * dt / ds) + "**");
+            }
+            p("");
+        }
+    }
+
+    private void diffusersRerun() {
+        List<Map<String, String>> d = runs(r -> is(r, "diffusers", "diffusers"));
+        List<Map<String, String>> j = runs(r -> is(r, "diffusers", "java"));
+        if (d.isEmpty() || j.isEmpty()) {
+            return;
+        }
+        p("## 12. sdjava vs diffusers fp32, side by side (tuned build), 512x512");
+        p("");
+        p("Section `diffusers`: per round a fresh sdjava JVM (f16, tuned build, upstream's defaults: no flash attention) and "
+                + "then `bench/diffusers_bench.py` (PyTorch CPU, fp32, 2 threads) on the same synthetic weights, 1 step, cfg 7. "
+                + "Issue 17's targets: sdjava <= 1.5x diffusers' time at <= 0.35x its memory.");
+        p("");
+        p("| runtime | n | s/step | VAE decode s | peak RSS MiB | load s | loadavg (1 min) |");
+        p("|---|---:|---:|---:|---:|---:|---|");
+        p("| sdjava f16 | " + j.size() + " | " + spread(values(j, Report::stepSeconds)) + " | " + spread(values(j, r -> num(r, "decode_s")))
+                + " | " + spread0(values(j, Report::rssMb)) + " | " + spread(values(j, r -> num(r, "load_wall_s"))) + " | "
+                + String.join(", ", j.stream().map(r -> r.getOrDefault("loadavg", "?").split("/")[0]).toList()) + " |");
+        p("| diffusers fp32 | " + d.size() + " | " + spread(values(d, r -> num(r, "step_s"))) + " | " + spread(values(d, r -> num(r, "decode_s")))
+                + " | " + spread0(values(d, Report::rssMb)) + " | " + spread(values(d, r -> num(r, "load_s"))) + " | "
+                + String.join(", ", d.stream().map(r -> r.getOrDefault("loadavg", "?").split("/")[0]).toList()) + " |");
+        double step = median(values(j, Report::stepSeconds)) / median(values(d, r -> num(r, "step_s")));
+        double dec = median(values(j, r -> num(r, "decode_s"))) / median(values(d, r -> num(r, "decode_s")));
+        double mem = median(values(j, Report::rssMb)) / median(values(d, Report::rssMb));
+        p("| **sdjava / diffusers** | | **" + f2(step) + "** | **" + f2(dec) + "** | **" + f2(mem) + "** | "
+                + f2(median(values(j, r -> num(r, "load_wall_s"))) / median(values(d, r -> num(r, "load_s")))) + " | |");
+        p("");
+        p("Targets: s/step <= 1.5x: " + verdict(step <= 1.5) + "; VAE decode <= 1.5x: " + verdict(dec <= 1.5)
+                + "; peak RSS <= 0.35x: " + verdict(mem <= 0.35) + ".");
+        p("");
+    }
+
+    /** The body of the previous report's section under {@code heading} (to the next "## "), or null. */
+    private String previousSection(String heading) throws IOException {
+        if (previous == null || !Files.isRegularFile(previous)) {
+            return null;
+        }
+        String text = Files.readString(previous);
+        int at = text.indexOf("\n" + heading + "\n");
+        if (at < 0) {
+            return null;
+        }
+        int from = at + heading.length() + 2;
+        int to = text.indexOf("\n## ", from);
+        String body = text.substring(from, to < 0 ? text.length() : to + 1).replaceFirst("^\n+", "");
+        body = body.replaceFirst("^\\(Carried over from the previous report[^\n]*\n\n", "");
+        return body.isBlank() ? null : body;
     }
 
     private void notesFile() throws IOException {

@@ -17,6 +17,8 @@ final class Failure extends RuntimeException {
     static final int GENERATION = 5;
     /** Exit code: interrupted (Ctrl-C). */
     static final int INTERRUPTED = 130;
+    /** Exit code: any other failure (e.g. a file that could not be written). */
+    static final int OTHER = 1;
 
     private final int exitCode;
 

@@ -202,7 +202,7 @@ final class Generate extends Subcommand {
         // weights are freed after the one generation this process makes.
         b.vaeDecodeOnly(!needsEncoder);
         b.freeParamsImmediately(true);
-        return b.build();
+        return performance.calibrated.apply(b.build(), models.main(), performance.faGiven(), term()::note);
     }
 
     private List<GeneratedImage> upscale(List<GeneratedImage> results) {

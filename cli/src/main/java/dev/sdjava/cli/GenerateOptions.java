@@ -325,7 +325,8 @@ final class GenerateOptions {
         @Option(names = "--control-net-cpu", description = "Keep the ControlNet on the CPU.") boolean controlNetCpu;
         @Option(names = "--vae-on-cpu", description = "Keep the VAE on the CPU.") boolean vaeOnCpu;
         @Option(names = "--fa", description = "Flash attention.") boolean flashAttention;
-        @Option(names = "--diffusion-fa", description = "Flash attention in the diffusion model only.") boolean diffusionFa;
+        @Option(names = "--diffusion-fa", negatable = true, description = "Flash attention in the diffusion model only "
+                + "(default: the choice of 'sdj calibrate' for this machine and model, else off).") Boolean diffusionFa;
         @Option(names = "--diffusion-conv-direct", description = "ggml_conv2d_direct in the diffusion model.") boolean diffusionConvDirect;
         @Option(names = "--vae-conv-direct", description = "ggml_conv2d_direct in the VAE.") boolean vaeConvDirect;
         @Option(names = "--max-vram", paramLabel = "GIB", description = "VRAM budget in GiB for graph splitting (0: off).") Float maxVram;
@@ -336,6 +337,12 @@ final class GenerateOptions {
                 description = "VAE tile size relative to the image (overrides --vae-tile-size).") Values.Pair vaeRelativeTileSize;
         @Option(names = "--vae-tile-overlap", paramLabel = "X", defaultValue = "0.5",
                 description = "VAE tile overlap (default: ${DEFAULT-VALUE}).") float vaeTileOverlap;
+        @ArgGroup(validate = false) Mixins.Calibrated calibrated = new Mixins.Calibrated();
+
+        /** Whether the user chose flash attention either way (then no calibration applies). */
+        boolean faGiven() {
+            return flashAttention || diffusionFa != null;
+        }
 
         void applyTo(ModelConfig.Builder b) {
             set(threads.given(), b::threads);
@@ -345,7 +352,7 @@ final class GenerateOptions {
             enable(controlNetCpu, b::keepControlNetOnCpu);
             enable(vaeOnCpu, b::keepVaeOnCpu);
             enable(flashAttention, b::flashAttention);
-            enable(diffusionFa, b::diffusionFlashAttention);
+            set(diffusionFa, b::diffusionFlashAttention);
             enable(diffusionConvDirect, b::diffusionConvDirect);
             enable(vaeConvDirect, b::vaeConvDirect);
             set(maxVram, b::maxVram);

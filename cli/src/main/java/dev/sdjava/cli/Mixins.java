@@ -1,5 +1,6 @@
 package dev.sdjava.cli;
 
+import dev.sdjava.ModelConfig;
 import dev.sdjava.SdImage;
 import dev.sdjava.StableDiffusion;
 import dev.sdjava.StableDiffusionException;
@@ -9,6 +10,7 @@ import picocli.CommandLine.Option;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -44,6 +46,40 @@ final class Mixins {
         /** The threads asked for, else the number of physical cores. */
         int count() {
             return threads != null && threads > 0 ? threads : StableDiffusion.physicalCores();
+        }
+    }
+
+    /**
+     * {@code --upstream-defaults}, and the measured defaults it turns off: a {@link Calibration}
+     * written by {@code sdj calibrate} for this machine and model chooses flash attention in the
+     * diffusion model when the user did not.
+     */
+    static final class Calibrated {
+        @Option(names = "--upstream-defaults", description = "Upstream's defaults: ignore the measurement of 'sdj calibrate' "
+                + "(flash attention stays off unless asked for).") boolean upstreamDefaults;
+
+        /**
+         * {@code config} with the calibrated choice for its main model applied, unless
+         * {@code --upstream-defaults} was given, the user chose flash attention ({@code faGiven}),
+         * or there is no calibration; says on {@code log} which choice was made and why.
+         */
+        ModelConfig apply(ModelConfig config, Path model, boolean faGiven, Consumer<String> log) {
+            if (upstreamDefaults || faGiven || model == null) {
+                return config;
+            }
+            Optional<Calibration> c;
+            try {
+                c = Calibration.read(model);
+            } catch (IllegalArgumentException e) {
+                log.accept("warning: " + e.getMessage() + "; using upstream's defaults");
+                return config;
+            }
+            if (c.isEmpty()) {
+                return config;
+            }
+            log.accept("calibration " + Calibration.file(model).getFileName() + ": " + c.get().describe()
+                    + " (--upstream-defaults ignores it)");
+            return config.toBuilder().diffusionFlashAttention(c.get().diffusionFa()).build();
         }
     }
 

@@ -52,6 +52,8 @@ final class Serve extends Subcommand {
 
     @ArgGroup(validate = false) Mixins.Threads threads = new Mixins.Threads();
 
+    @ArgGroup(validate = false) Mixins.Calibrated calibrated = new Mixins.Calibrated();
+
     @Override
     public Integer call() throws Exception {
         if (server.queue != null) {
@@ -60,7 +62,7 @@ final class Serve extends Subcommand {
         if (server.defaultModel != null) {
             throw new Failure(Failure.USAGE, "--default-model needs --queue");
         }
-        ModelConfig config = models.config(threads);
+        ModelConfig config = calibrated.apply(models.config(threads), models.main(), false, term()::note);
         String key = server.apiKey != null ? server.apiKey : System.getenv("SDJ_API_KEY");
         SdServer.Builder sb;
         StableDiffusion sd = Generate.load(config, server.isolated, new Progress(term(), "loading", "tensors", 0, 1), models.main());

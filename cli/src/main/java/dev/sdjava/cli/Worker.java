@@ -39,12 +39,14 @@ final class Worker extends Subcommand {
 
     @ArgGroup(validate = false) Mixins.Threads threads = new Mixins.Threads();
 
+    @ArgGroup(validate = false) Mixins.Calibrated calibrated = new Mixins.Calibrated();
+
     @Override
     public Integer call() throws Exception {
         if (queue.uri == null) {
             throw new Failure(Failure.USAGE, "no queue: give --queue redis://HOST:PORT/NAME (the one 'sdj serve --queue' uses)");
         }
-        ModelConfig config = models.config(threads);
+        ModelConfig config = calibrated.apply(models.config(threads), models.main(), false, term()::note);
         StableDiffusion sd = Generate.load(config, queue.isolated, new Progress(term(), "loading", "tensors", 0, 1), models.main());
         SdWorker w;
         try {

@@ -333,6 +333,7 @@ class GenerateTest {
     private static Cli sdj(List<String> flags, String... more) {
         List<String> args = new ArrayList<>();
         args.add("generate");
+        args.add("--upstream-defaults"); // parity: never a calibrated choice, whatever this machine measured
         args.addAll(flags);
         args.addAll(List.of(more));
         return Cli.run(args.toArray(String[]::new));
