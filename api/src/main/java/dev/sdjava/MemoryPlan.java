@@ -418,7 +418,15 @@ final class MemoryPlan {
                 }
                 return null;
             }
-            return c.withType(type);
+            // A file already quantized (or stored in a type this one would not shrink) is left as it is.
+            return weights(c.withType(type)) < weights(c) ? c.withType(type) : null;
+        }
+
+        /** All weights sd.cpp would hold under {@code c}. */
+        long weights(Choice c) {
+            WeightType type = c.type() != null ? c.type() : config.weightType();
+            boolean all = c.type() == null;
+            return bytes(diffusion, type, all) + bytes(text, type, all) + bytes(vae, type, all) + bytes(other, type, all);
         }
 
         boolean fits(Choice c, int side, long budget) {

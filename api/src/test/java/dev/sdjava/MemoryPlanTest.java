@@ -179,6 +179,16 @@ class MemoryPlanTest {
     }
 
     @Test
+    void alreadyQuantizedWeightsAreNotConvertedAgain() {
+        // The q4_0 copy: no weight type makes it smaller, so the plan takes only the other measures.
+        MemoryPlan p = MemoryPlan.plan(sdj(1.75, Fixtures.sd1Gguf(WeightType.Q4_0)).build(), NONE);
+        assertEquals(new MemoryPlan.Choice(true, true, null, false), p.choice());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> MemoryPlan.plan(sdj(1.5, Fixtures.sd1Gguf(WeightType.Q4_0)).build(), NONE));
+        assertTrue(e.getMessage().contains("the smallest plan (diffusion flash attention, VAE tiling) needs"), e.getMessage());
+    }
+
+    @Test
     void explicitOptionsWin() {
         // Flash attention off as configured: the plan works around it with the other measures.
         MemoryPlan p = MemoryPlan.plan(sdj(2.25).diffusionFlashAttention(false).build(), new Counting());
