@@ -63,8 +63,11 @@ final class MemoryPlan {
      */
     static final long NATIVE_LOAD = 45 * MIB;
     static final long NATIVE_COMPUTE = 54 * MIB;
-    /** A small JVM such as sdj's: heap in use, classes, JIT code (PERFORMANCE.md, table 4: 77 to 84 MiB over sd-cli). */
-    static final long JVM = 80 * MIB;
+    /**
+     * A small JVM such as sdj's: heap in use, classes, JIT code. 77 to 84 MiB over sd-cli on the AVX2
+     * machine (PERFORMANCE.md, table 4); sdj's --max-memory runs on the 2-core Xeon measured 112 to 122.
+     */
+    static final long JVM = 124 * MIB;
 
     /** The cheapest size the plan assumes when the configuration gives none. */
     static final int DEFAULT_SIDE = 512;

@@ -318,7 +318,7 @@ class GenerateTest {
         Path out = tmp.resolve("budget.png");
         Cli r = sdj(List.of("-m", Fixtures.sd1().toString(), "-p", "x", "-W", "64", "-H", "64", "--steps", "1", "-t", THREADS,
                 "--max-memory", "3G"), "-o", out.toString()).expect(0);
-        assertTrue(r.err().contains("--max-memory: memory budget 3.00 GiB for 64x64: nothing to change; estimated peak 2.0"), r.err());
+        assertTrue(r.err().contains("--max-memory: memory budget 3.00 GiB for 64x64: nothing to change; estimated peak "), r.err());
         assertEquals(64, SdImage.read(out).width());
     }
 
