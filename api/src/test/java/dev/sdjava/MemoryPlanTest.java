@@ -161,7 +161,7 @@ class MemoryPlanTest {
     void oneAndAHalfGigabytesFailWithoutTaesd() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> MemoryPlan.plan(sdj(1.5).build(), NONE));
         assertTrue(e.getMessage().startsWith("maxMemory 1.50 GiB cannot be met for 512x512 images: the smallest plan "
-                + "(diffusion flash attention, VAE tiling, q4_0 weights) needs an estimated 1.5"), e.getMessage());
+                + "(diffusion flash attention, VAE tiling, q4_0 weights) needs an estimated 1.63 GiB"), e.getMessage());
         assertTrue(e.getMessage().contains("TAESD not allowed: no maxMemoryTaesd file"), e.getMessage());
         assertTrue(e.getMessage().endsWith("or allow TAESD (maxMemoryTaesd)"), e.getMessage());
     }
