@@ -67,6 +67,9 @@ import java.util.Map;
  * @param chromaT5MaskPad         Chroma: T5 mask padding, 0..1024; default 1
  * @param qwenImageZeroCondT      Qwen-Image: zero conditioning timestep; default false
  * @param maxVram                 largest GPU memory to use, in GiB, finite and at least 0 (0 = no limit); default 0
+ * @param maxMemory               a budget for the peak RSS of the process, in bytes (1 MiB..1 PiB): loading picks diffusion flash attention, VAE tiling, q8_0 or q4_0 weights (a converted copy next to the model file, written once) and, with {@code maxMemoryTaesd}, TAESD, until sdjava's estimate fits, and logs what it chose ({@link StableDiffusion#memoryPlan()}); options set here are kept as given. Null (default): no budget
+ * @param maxMemoryImageSize      the largest width or height, in pixels (64..16384), that {@code maxMemory} plans for; default 512
+ * @param maxMemoryTaesd          a TAESD file that {@code maxMemory} may decode with when nothing else fits (lower image quality); default none, and the budget never chooses TAESD
  */
 @Options
 public record ModelConfig(
@@ -110,7 +113,10 @@ public record ModelConfig(
         @CField("chroma_use_t5_mask") Boolean chromaUseT5Mask,
         @CField("chroma_t5_mask_pad") @Range(min = 0, max = 1024) Integer chromaT5MaskPad,
         @CField("qwen_image_zero_cond_t") Boolean qwenImageZeroCondT,
-        @CField("max_vram") @Range(min = 0, max = 1e9) Float maxVram) {
+        @CField("max_vram") @Range(min = 0, max = 1e9) Float maxVram,
+        @Range(min = 1 << 20, max = 1L << 50) Long maxMemory,
+        @Range(min = 64, max = 16384) Integer maxMemoryImageSize,
+        Path maxMemoryTaesd) {
 
     /** Copies the embeddings map; a config made with {@code new} is as immutable as a built one. */
     public ModelConfig {

@@ -92,13 +92,15 @@ public final class StableDiffusion implements AutoCloseable {
     public static final String SHUTDOWN_WAIT_PROPERTY = "sdjava.shutdownWaitSeconds";
 
     private final ModelConfig config;
+    private final MemoryPlan plan;
     private final Engine engine;
     private final ReentrantLock lock = new ReentrantLock(true);
     private volatile boolean closed;
     /** The generations asked for and not yet returned, running or waiting: what cancel() reaches. */
     private final Set<Cancellation> pending = ConcurrentHashMap.newKeySet();
 
-    private StableDiffusion(ModelConfig config, Engine engine) {
+    private StableDiffusion(MemoryPlan plan, ModelConfig config, Engine engine) {
+        this.plan = plan;
         this.config = config;
         this.engine = engine;
     }
@@ -115,9 +117,11 @@ public final class StableDiffusion implements AutoCloseable {
     }
 
     /**
-     * Loads the models of {@code config} into sd.cpp in this process.
+     * Loads the models of {@code config} into sd.cpp in this process. With
+     * {@link ModelConfig#maxMemory()} set, the memory budget's plan is made first (and may convert
+     * the weights once, see {@link #memoryPlan()}).
      *
-     * @throws IllegalArgumentException  if {@code config} is null or names no model
+     * @throws IllegalArgumentException  if {@code config} is null or names no model, or its memory budget cannot be met
      * @throws InvalidModelFileException if a model file is missing, unreadable or malformed (checked in Java)
      * @throws StableDiffusionException of kind MODEL_LOAD_FAILED if sd.cpp rejects the models
      */
@@ -127,7 +131,9 @@ public final class StableDiffusion implements AutoCloseable {
 
     /** As {@link #load(ModelConfig)}, reporting tensor loading progress to {@code progress} (may be null). */
     public static StableDiffusion load(ModelConfig config, ProgressListener progress) {
-        return new StableDiffusion(requireConfig(config), new InProcessEngine(config, progress));
+        MemoryPlan plan = plan(config);
+        ModelConfig c = plan == null ? config : plan.config();
+        return new StableDiffusion(plan, c, new InProcessEngine(c, progress));
     }
 
     /**
@@ -144,19 +150,41 @@ public final class StableDiffusion implements AutoCloseable {
 
     /** As {@link #loadIsolated(ModelConfig)}, reporting tensor loading progress to {@code progress} (may be null). */
     public static StableDiffusion loadIsolated(ModelConfig config, ProgressListener progress) {
-        return new StableDiffusion(requireConfig(config), IsolatedEngine.start(config, progress));
+        MemoryPlan plan = plan(config);
+        ModelConfig c = plan == null ? config : plan.config();
+        return new StableDiffusion(plan, c, IsolatedEngine.start(c, progress));
     }
 
-    private static ModelConfig requireConfig(ModelConfig config) {
+    /** The memory budget's plan, made and logged here (in the caller's process), or null without a budget. */
+    private static MemoryPlan plan(ModelConfig config) {
         if (config == null) {
             throw new IllegalArgumentException("config must not be null");
         }
+        if (config.maxMemory() == null) {
+            return null;
+        }
+        config.checkFiles();
+        MemoryPlan plan = MemoryPlan.plan(config);
+        System.getLogger("dev.sdjava").log(System.Logger.Level.INFO, plan.description());
+        return plan;
+    }
+
+    /**
+     * The configuration this context was loaded from: the one given, or with a memory budget the
+     * one its plan made (with the converted model file and the chosen options).
+     */
+    public ModelConfig config() {
         return config;
     }
 
-    /** The configuration this context was loaded from. */
-    public ModelConfig config() {
-        return config;
+    /**
+     * What the memory budget ({@link ModelConfig#maxMemory()}) chose, in one line: the measures,
+     * the converted file if any, and the estimated peak RSS with its parts, e.g.
+     * {@code memory budget 2.00 GiB for 512x512: diffusion flash attention, q8_0 weights (/m/sd-q8_0.gguf);
+     * estimated peak 1.84 GiB (...)}. Null when the configuration has no budget.
+     */
+    public String memoryPlan() {
+        return plan == null ? null : plan.description();
     }
 
     /**
@@ -227,7 +255,8 @@ public final class StableDiffusion implements AutoCloseable {
         return cancel;
     }
 
-    private List<GeneratedImage> run(GenerationRequest request, Cancellation cancel) {
+    private List<GeneratedImage> run(GenerationRequest given, Cancellation cancel) {
+        GenerationRequest request = plan == null ? given : plan.adjust(given);
         try {
             lock.lockInterruptibly();
         } catch (InterruptedException e) {

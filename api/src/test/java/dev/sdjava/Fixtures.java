@@ -54,20 +54,9 @@ public final class Fixtures {
         return model(Architecture.SD1);
     }
 
-    /** The SD1 checkpoint converted to GGUF with {@code type}, cached next to it. */
+    /** The SD1 checkpoint converted to GGUF with {@code type}, cached next to it (as a memory budget does). */
     public static synchronized Path sd1Gguf(WeightType type) {
-        Path src = sd1();
-        Path out = src.resolveSibling(src.getFileName().toString().replace(".safetensors", "") + "-" + type.sdName() + ".gguf");
-        if (!Files.isRegularFile(out)) {
-            Path tmp = out.resolveSibling(out.getFileName() + ".tmp-" + ProcessHandle.current().pid() + ".gguf");
-            StableDiffusion.convert(src, null, tmp, type, null);
-            try {
-                Files.move(tmp, out, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-        return out;
+        return MemoryPlan.convertedCopy(sd1(), type, (in, out, t) -> StableDiffusion.convert(in, null, out, t, null));
     }
 
     /**

@@ -82,7 +82,8 @@ final class Generate extends Subcommand {
         }
         HiresFix hiresFix = hires.fix();
 
-        ModelConfig config = config(init != null || !refs.isEmpty() || hiresFix != null && GenerateOptions.Hires.inPixels(hiresFix));
+        ModelConfig config = config(init != null || !refs.isEmpty() || hiresFix != null && GenerateOptions.Hires.inPixels(hiresFix),
+                Math.max(w, h));
         GenerationRequest.Builder rb = GenerationRequest.builder(loras.prompt());
         prompt.applyTo(rb);
         sampling.applyTo(rb);
@@ -115,6 +116,9 @@ final class Generate extends Subcommand {
         long t0 = System.nanoTime();
         StableDiffusion sd = load(config, performance.isolated, new Progress(term, "loading", "tensors", 0, 1), models.main());
         double loadS = Units.secondsSince(t0);
+        if (sd.memoryPlan() != null) {
+            term.note("--max-memory: " + sd.memoryPlan());
+        }
         long t1 = System.nanoTime();
         List<GeneratedImage> results;
         try (sd) {
@@ -190,7 +194,7 @@ final class Generate extends Subcommand {
         }
     }
 
-    private ModelConfig config(boolean needsEncoder) {
+    private ModelConfig config(boolean needsEncoder, int side) {
         ModelConfig.Builder b = ModelConfig.builder();
         models.applyTo(b);
         sampling.applyTo(b);
@@ -202,6 +206,11 @@ final class Generate extends Subcommand {
         // weights are freed after the one generation this process makes.
         b.vaeDecodeOnly(!needsEncoder);
         b.freeParamsImmediately(true);
+        if (performance.maxMemory != null) {
+            // The budget's plan chooses flash attention itself; a calibrated choice would pin it.
+            b.maxMemoryImageSize(Math.min(Math.max(side, 64), 16384));
+            return b.build();
+        }
         return performance.calibrated.apply(b.build(), models.main(), performance.faGiven(), term()::note);
     }
 

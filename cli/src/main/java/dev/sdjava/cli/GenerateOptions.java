@@ -343,6 +343,12 @@ final class GenerateOptions {
         boolean faGiven() {
             return flashAttention || diffusionFa != null;
         }
+        @Option(names = "--max-memory", paramLabel = "SIZE", converter = Values.Bytes.class,
+                description = "Peak memory budget, e.g. 2G or 1.5G (K/M/G/T = 1024^n bytes): sdj picks diffusion flash attention, "
+                        + "VAE tiling, q8_0/q4_0 weights (converted once next to the model) and, with --max-memory-taesd, TAESD, "
+                        + "until its estimate fits, and prints what it chose. Options given here are kept. (sdj only)") Long maxMemory;
+        @Option(names = {"--max-memory-taesd", "--max-memory-allow-taesd"}, paramLabel = "FILE",
+                description = "A TAESD the budget may decode with when nothing else fits (lower quality). (sdj only)") Path maxMemoryTaesd;
 
         void applyTo(ModelConfig.Builder b) {
             set(threads.given(), b::threads);
@@ -356,6 +362,8 @@ final class GenerateOptions {
             enable(diffusionConvDirect, b::diffusionConvDirect);
             enable(vaeConvDirect, b::vaeConvDirect);
             set(maxVram, b::maxVram);
+            set(maxMemory, b::maxMemory);
+            set(maxMemoryTaesd, b::maxMemoryTaesd);
         }
 
         void applyTo(GenerationRequest.Builder rb) {

@@ -65,6 +65,32 @@ final class Values {
         }
     }
 
+    /**
+     * A size in bytes: a number with an optional K, M, G or T (powers of 1024, as java's -Xmx;
+     * "B", "iB" after it are allowed), e.g. "2G", "1.5G", "512M", "2147483648". At least 1 MiB.
+     */
+    static final class Bytes implements ITypeConverter<Long> {
+        @Override
+        public Long convert(String v) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?i)\\s*(\\d+(?:\\.\\d+)?)\\s*([KMGT]?)(?:I?B)?\\s*").matcher(v);
+            if (m.matches()) {
+                int shift = switch (m.group(2).toUpperCase(java.util.Locale.ROOT)) {
+                    case "K" -> 10;
+                    case "M" -> 20;
+                    case "G" -> 30;
+                    case "T" -> 40;
+                    default -> 0;
+                };
+                double bytes = Double.parseDouble(m.group(1)) * (1L << shift);
+                if (bytes >= 1 << 20 && bytes <= 1L << 50) {
+                    return (long) bytes;
+                }
+                throw new TypeConversionException("must be between 1M and 1024T, got " + v);
+            }
+            throw new TypeConversionException("must be a size such as 2G, 1.5G or 512M (K/M/G/T = 1024^n bytes), got " + v);
+        }
+    }
+
     private static Pair pair(String v, Function<String, Number> parse, String form) {
         String[] p = v.split("x", -1);
         try {

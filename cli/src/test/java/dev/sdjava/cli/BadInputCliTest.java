@@ -153,7 +153,29 @@ class BadInputCliTest {
                 Arguments.of("prompt with NUL", List.of("-p", "a\u0000b")),
                 Arguments.of("prompt with a lone high surrogate", List.of("-p", "a\ud800b")),
                 Arguments.of("prompt with a lone low surrogate", List.of("-p", "a\udc00b")),
-                Arguments.of("negative prompt with NUL", List.of("-n", "x\u0000")));
+                Arguments.of("negative prompt with NUL", List.of("-n", "x\u0000")),
+                Arguments.of("max-memory without a number", List.of("--max-memory", "2X")),
+                Arguments.of("max-memory below 1 MiB", List.of("--max-memory", "512K")),
+                Arguments.of("max-memory negative", List.of("--max-memory", "-1G")),
+                Arguments.of("max-memory that no plan meets", List.of("--max-memory", "1G")));
+    }
+
+    @Test
+    void maxMemoryErrorsSayWhatToDo() {
+        List<String> args = List.of("generate", "-m", Fixtures.sd1().toString(), "-p", "x", "-W", "64", "-H", "64",
+                "--steps", "1", "-o", dir.resolve("never.png").toString(), "--max-memory");
+        Cli r = Cli.run(concat(args, "2X")).expect(2);
+        assertTrue(r.lastErr().contains("must be a size such as 2G, 1.5G or 512M (K/M/G/T = 1024^n bytes), got 2X"), r.err());
+        r = Cli.run(concat(args, "1G")).expect(2);
+        assertTrue(r.lastErr().contains("maxMemory 1.00 GiB cannot be met for 64x64 images: the smallest plan "
+                + "(diffusion flash attention, VAE tiling, q4_0 weights) needs an estimated "), r.err());
+        assertTrue(r.lastErr().endsWith("or allow TAESD (maxMemoryTaesd)"), r.err());
+    }
+
+    private static String[] concat(List<String> a, String b) {
+        List<String> all = new ArrayList<>(a);
+        all.add(b);
+        return all.toArray(String[]::new);
     }
 
     @ParameterizedTest(name = "{0}: exit 2")

@@ -330,6 +330,16 @@ class GenerateTest {
         }
     }
 
+    /** A budget that the model meets as it is: one line says so, with the estimate, and the image is written. */
+    @Test
+    void maxMemoryPrintsWhatItChose() throws IOException {
+        Path out = tmp.resolve("budget.png");
+        Cli r = sdj(List.of("-m", Fixtures.sd1().toString(), "-p", "x", "-W", "64", "-H", "64", "--steps", "1", "-t", THREADS,
+                "--max-memory", "3G"), "-o", out.toString()).expect(0);
+        assertTrue(r.err().contains("--max-memory: memory budget 3.00 GiB for 64x64: nothing to change; estimated peak "), r.err());
+        assertEquals(64, SdImage.read(out).width());
+    }
+
     private static Cli sdj(List<String> flags, String... more) {
         List<String> args = new ArrayList<>();
         args.add("generate");
