@@ -36,6 +36,7 @@ final class Video extends Subcommand {
     @ArgGroup(validate = false, heading = "%nPrompt, size and seed:%n") GenerateOptions.Prompt prompt = new GenerateOptions.Prompt();
     @ArgGroup(validate = false, heading = "%nVideo:%n") VideoOptions video = new VideoOptions();
     @ArgGroup(validate = false, heading = "%nSampling:%n") GenerateOptions.Sampling sampling = new GenerateOptions.Sampling();
+    @ArgGroup(validate = false, heading = "%nStep cache:%n") GenerateOptions.Cache cache = new GenerateOptions.Cache();
     @ArgGroup(validate = false, heading = "%nPerformance and memory:%n") GenerateOptions.Performance performance = new GenerateOptions.Performance();
     @ArgGroup(validate = false, heading = "%nOutput:%n") GenerateOptions.Output output = new GenerateOptions.Output();
 
@@ -102,6 +103,8 @@ final class Video extends Subcommand {
             if (video.highNoiseSamplingMethod != null) vb.highNoiseSamplingMethod(video.highNoiseSamplingMethod);
             if (video.moeBoundary != null) vb.moeBoundary(video.moeBoundary);
             if (performance.tiling() != null) vb.vaeTiling(performance.tiling());
+            dev.sdjava.CacheParams steps = cache.params();
+            if (steps != null) vb.cache(steps);
             vb.progress(progress);
             request = vb.build();
         } catch (IllegalArgumentException e) {
