@@ -17,11 +17,20 @@ interface Engine extends AutoCloseable {
      */
     List<GeneratedImage> generate(GenerationRequest request, Cancellation cancel);
 
+    /**
+     * Runs one video request (already validated) and returns its frames, attached to {@code cancel} as
+     * {@link #generate} is. Throws UnsupportedOperationException if the loaded models cannot make videos.
+     */
+    GeneratedVideo generateVideo(VideoRequest request, Cancellation cancel);
+
     /** The sampler sd.cpp uses for this model when a request sets none. */
     SamplingMethod defaultSamplingMethod();
 
     /** The scheduler sd.cpp uses for this model and sampler when a request sets none. */
     Scheduler defaultScheduler(SamplingMethod sampler);
+
+    /** Whether the loaded models can make videos. */
+    boolean supportsVideoGeneration();
 
     /** Whether the loaded models can make images. */
     boolean supportsImageGeneration();

@@ -14,6 +14,8 @@ import dev.sdjava.internal.bindings.sd_tiling_params_t;
 import dev.sdjava.internal.options.GenerationRequestOptions;
 import java.lang.foreign.ValueLayout;
 import dev.sdjava.internal.bindings.sd_img_gen_params_t;
+import dev.sdjava.internal.bindings.sd_vid_gen_params_t;
+import dev.sdjava.internal.options.VideoRequestOptions;
 import dev.sdjava.internal.natives.Callbacks;
 import dev.sdjava.internal.natives.Images;
 import dev.sdjava.internal.natives.Native;
@@ -251,15 +253,7 @@ final class InProcessEngine implements Engine {
     static void fill(MemorySegment p, GenerationRequest r, long seed, SamplingMethod sampler, Scheduler sched, Arena arena) {
         Structs.fill(p, sd_img_gen_params_t.layout(), r, GenerationRequestOptions.ALL, arena);
         if (!r.loras().isEmpty()) {
-            MemorySegment arr = sd_lora_t.allocateArray(r.loras().size(), arena);
-            for (int i = 0; i < r.loras().size(); i++) {
-                Lora l = r.loras().get(i);
-                MemorySegment item = sd_lora_t.asSlice(arr, i);
-                sd_lora_t.is_high_noise(item, l.highNoise());
-                sd_lora_t.multiplier(item, l.multiplier());
-                sd_lora_t.path(item, Native.cPath(arena, l.path(), "LoRA path"));
-            }
-            sd_img_gen_params_t.loras(p, arr);
+            sd_img_gen_params_t.loras(p, loras(r.loras(), arena));
             sd_img_gen_params_t.lora_count(p, r.loras().size());
         }
         if (r.initImage() != null) Images.toNative(r.initImage(), sd_img_gen_params_t.init_image(p), arena);
@@ -298,16 +292,7 @@ final class InProcessEngine implements Engine {
             sd_pm_params_t.id_embed_path(pm, Native.cPath(arena, pmk.idEmbedding(), "PhotoMaker id embedding"));
             sd_pm_params_t.style_strength(pm, pmk.styleStrength());
         }
-        if (r.vaeTiling() != null) {
-            VaeTiling v = r.vaeTiling();
-            MemorySegment t = sd_img_gen_params_t.vae_tiling_params(p);
-            sd_tiling_params_t.enabled(t, true);
-            sd_tiling_params_t.tile_size_x(t, v.tileSizeX());
-            sd_tiling_params_t.tile_size_y(t, v.tileSizeY());
-            sd_tiling_params_t.target_overlap(t, v.targetOverlap());
-            sd_tiling_params_t.rel_size_x(t, v.relSizeX());
-            sd_tiling_params_t.rel_size_y(t, v.relSizeY());
-        }
+        if (r.vaeTiling() != null) tiling(r.vaeTiling(), sd_img_gen_params_t.vae_tiling_params(p));
         if (r.cache() != null) r.cache().toNative(sd_img_gen_params_t.cache(p), arena);
         if (r.hires() != null) {
             HiresFix hf = r.hires();
@@ -324,6 +309,133 @@ final class InProcessEngine implements Engine {
         }
     }
 
+    /** An {@code sd_lora_t} array of {@code loras}, in {@code arena}. */
+    private static MemorySegment loras(List<Lora> loras, Arena arena) {
+        MemorySegment arr = sd_lora_t.allocateArray(loras.size(), arena);
+        for (int i = 0; i < loras.size(); i++) {
+            Lora l = loras.get(i);
+            MemorySegment item = sd_lora_t.asSlice(arr, i);
+            sd_lora_t.is_high_noise(item, l.highNoise());
+            sd_lora_t.multiplier(item, l.multiplier());
+            sd_lora_t.path(item, Native.cPath(arena, l.path(), "LoRA path"));
+        }
+        return arr;
+    }
+
+    /** Turns VAE tiling on in {@code t} (an {@code sd_tiling_params_t}) with {@code v}'s settings. */
+    private static void tiling(VaeTiling v, MemorySegment t) {
+        sd_tiling_params_t.enabled(t, true);
+        sd_tiling_params_t.tile_size_x(t, v.tileSizeX());
+        sd_tiling_params_t.tile_size_y(t, v.tileSizeY());
+        sd_tiling_params_t.target_overlap(t, v.targetOverlap());
+        sd_tiling_params_t.rel_size_x(t, v.relSizeX());
+        sd_tiling_params_t.rel_size_y(t, v.relSizeY());
+    }
+
+    @Override
+    public GeneratedVideo generateVideo(VideoRequest request, Cancellation cancel) {
+        running.lock();
+        current = cancel;
+        try {
+            return nativeStack.call(() -> generateVideoOnNativeStack(request, cancel),
+                    () -> cancel.request(Cancellation.Mode.ALL));
+        } finally {
+            current = null;
+            running.unlock();
+        }
+    }
+
+    private GeneratedVideo generateVideoOnNativeStack(VideoRequest request, Cancellation cancel) {
+        // generate_video on a model without a video pipeline runs image models on 5-D latents and aborts.
+        if (!SdCpp.sd_ctx_supports_video_generation(ctx)) {
+            throw new UnsupportedOperationException("the loaded models cannot make videos (" + config
+                    + "); load a video model, e.g. Wan 2.1 with diffusionModel, vae and t5xxl");
+        }
+        long seed = request.seed() != null ? request.seed() : SEEDS.nextLong(0, 1L << 53);
+        SamplingMethod sampler = request.samplingMethod() != null ? request.samplingMethod() : defaultSamplingMethod();
+        // As sd-cli: the scheduler follows the main sampler; the high-noise sampler defaults like the main one.
+        Scheduler scheduler = request.scheduler() != null ? request.scheduler() : defaultScheduler(sampler);
+        SamplingMethod highNoiseSampler = request.highNoiseSamplingMethod() != null
+                ? request.highNoiseSamplingMethod() : defaultSamplingMethod();
+        List<SdImage> frames = new ArrayList<>();
+        List<String> problems;
+        try (Arena call = Arena.ofConfined();
+             var c = Callbacks.begin(request.progress(), null)) {
+            MemorySegment p = sd_vid_gen_params_t.allocate(call);
+            SdCpp.sd_vid_gen_params_init(p);
+            Structs.fill(p, sd_vid_gen_params_t.layout(), request, VideoRequestOptions.ALL, call);
+            if (!request.loras().isEmpty()) {
+                sd_vid_gen_params_t.loras(p, loras(request.loras(), call));
+                sd_vid_gen_params_t.lora_count(p, request.loras().size());
+            }
+            if (request.initImage() != null) Images.toNative(request.initImage().withChannels(3), sd_vid_gen_params_t.init_image(p), call);
+            if (request.endImage() != null) Images.toNative(request.endImage().withChannels(3), sd_vid_gen_params_t.end_image(p), call);
+            if (!request.controlFrames().isEmpty()) {
+                sd_vid_gen_params_t.control_frames(p, Images.array(
+                        request.controlFrames().stream().map(f -> f.withChannels(3)).toList(), call));
+                sd_vid_gen_params_t.control_frames_size(p, request.controlFrames().size());
+            }
+            MemorySegment s = sd_vid_gen_params_t.sample_params(p);
+            sd_sample_params_t.sample_method(s, sampler.value());
+            sd_sample_params_t.scheduler(s, scheduler.value());
+            sd_sample_params_t.sample_method(sd_vid_gen_params_t.high_noise_sample_params(p), highNoiseSampler.value());
+            sd_vid_gen_params_t.seed(p, seed);
+            if (request.vaeTiling() != null) tiling(request.vaeTiling(), sd_vid_gen_params_t.vae_tiling_params(p));
+            if (request.cache() != null) request.cache().toNative(sd_vid_gen_params_t.cache(p), call);
+            request.checkSizes(sd_vid_gen_params_t.width(p), sd_vid_gen_params_t.height(p));
+            int expected = (sd_vid_gen_params_t.video_frames(p) - 1) / 4 * 4 + 1;
+            // The patched tree resets sd.cpp's cancel flag in generate_image only: a cancelled video
+            // would leave it set and stop the next one at its first step.
+            SdCpp.sd_cancel_generation(ctx, SdCpp.SD_CANCEL_RESET());
+            // A video is one latent, so cancelAfterCurrentImage (NEW_LATENTS) leaves it alone.
+            c.onEveryUpcall(() -> {
+                if (cancel.cancelled()) {
+                    cancelNative(Cancellation.Mode.ALL);
+                }
+            });
+            cancel.attach(m -> {
+                if (m == Cancellation.Mode.ALL) {
+                    cancelNative(m);
+                }
+            });
+            MemorySegment count = call.allocate(ValueLayout.JAVA_INT);
+            MemorySegment result;
+            try {
+                result = SdCpp.generate_video(ctx, p, count);
+            } finally {
+                cancel.attach(null);
+            }
+            problems = c.problems();
+            if (!result.equals(MemorySegment.NULL)) {
+                int n = count.get(ValueLayout.JAVA_INT, 0);
+                MemorySegment all = result.reinterpret(sd_image_t.sizeof() * Math.max(n, 0));
+                try {
+                    for (int i = 0; i < n; i++) {
+                        frames.add(Images.fromNative(sd_image_t.asSlice(all, i)));
+                    }
+                } finally {
+                    for (int i = 0; i < n; i++) {
+                        Native.free(sd_image_t.data(sd_image_t.asSlice(all, i)));
+                    }
+                    Native.free(result);
+                }
+                if (n != expected) {
+                    problems = new ArrayList<>(problems);
+                    problems.add("sd.cpp returned " + n + " frames, " + expected + " were asked for");
+                }
+            }
+            c.rethrowListenerFailure();
+        }
+        if (frames.isEmpty() || frames.contains(null)) {
+            if (cancel.cancelled()) {
+                throw new CancellationException("video generation cancelled");
+            }
+            throw new StableDiffusionException(StableDiffusionException.Kind.GENERATION_FAILED,
+                    "sd.cpp produced no video for " + request, problems, null);
+        }
+        return new GeneratedVideo(frames, seed, request);
+    }
+
     @Override
     public SamplingMethod defaultSamplingMethod() {
         return CEnums.of(SamplingMethod.values(), SamplingMethod::value, SdCpp.sd_get_default_sample_method(ctx));
@@ -332,6 +444,11 @@ final class InProcessEngine implements Engine {
     @Override
     public Scheduler defaultScheduler(SamplingMethod sampler) {
         return CEnums.of(Scheduler.values(), Scheduler::value, SdCpp.sd_get_default_scheduler(ctx, sampler.value()));
+    }
+
+    @Override
+    public boolean supportsVideoGeneration() {
+        return SdCpp.sd_ctx_supports_video_generation(ctx);
     }
 
     @Override

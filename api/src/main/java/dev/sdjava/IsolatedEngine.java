@@ -129,6 +129,18 @@ final class IsolatedEngine implements Engine {
     }
 
     @Override
+    public GeneratedVideo generateVideo(VideoRequest request, Cancellation cancel) {
+        // The worker protocol carries image requests only so far.
+        throw new UnsupportedOperationException("video generation does not run in an isolated context yet;"
+                + " load the video model with StableDiffusion.load instead of loadIsolated");
+    }
+
+    @Override
+    public boolean supportsVideoGeneration() {
+        return false; // generateVideo does not run here yet
+    }
+
+    @Override
     public boolean supportsImageGeneration() {
         return io.call(() -> {
             ensureWorker(null);

@@ -207,6 +207,43 @@ public final class StableDiffusion implements AutoCloseable {
     }
 
     /**
+     * Runs one video request (a video model such as Wan 2.1/2.2 must be loaded: its {@code diffusionModel}, its
+     * {@code vae} and its text encoder as {@code t5xxl}) and returns its frames. It waits its turn and is cancelled
+     * like {@link #generate}: {@link #cancel()} or an interrupt stops it at the next sampling step and the call
+     * throws {@link CancellationException}; {@link #cancelAfterCurrentImage()} does not shorten a video. Progress
+     * goes to the request's {@link VideoRequest#progress() listener}, one event per step.
+     *
+     * <pre>{@code
+     * var config = ModelConfig.builder().diffusionModel(Path.of("wan2.1_t2v_1.3B_fp16.safetensors"))
+     *         .vae(Path.of("wan_2.1_vae.safetensors")).t5xxl(Path.of("umt5-xxl-encoder-Q8_0.gguf")).build();
+     * try (var sd = StableDiffusion.load(config)) {
+     *     var video = sd.generateVideo(VideoRequest.builder("a lovely cat").size(832, 480).frames(33)
+     *             .cfgScale(6f).flowShift(3f).seed(42).build());
+     *     video.writeAvi(Path.of("output.avi"), 16);
+     * }
+     * }</pre>
+     *
+     * @throws IllegalArgumentException      if the request does not fit (image sizes, missing LoRA files)
+     * @throws UnsupportedOperationException if the loaded models cannot make videos, or this context is isolated
+     * @throws IllegalStateException         if this context is closed
+     * @throws CancellationException         if cancelled while it waited or ran (the thread's interrupt status is kept)
+     * @throws StableDiffusionException of kind GENERATION_FAILED if sd.cpp produced nothing
+     */
+    public GeneratedVideo generateVideo(VideoRequest request) {
+        if (request == null) {
+            throw new IllegalArgumentException("request must not be null");
+        }
+        ensureOpen();
+        request.validate();
+        Cancellation cancel = register();
+        try {
+            return run(cancel, () -> engine.generateVideo(request, cancel));
+        } finally {
+            pending.remove(cancel);
+        }
+    }
+
+    /**
      * Starts one request on a new virtual thread and returns its future at once. The generations
      * of a context still run one at a time, in the order they were asked for (submitted or
      * generated). {@code cancel(true)} (or {@code cancel(false)}) on the future stops the
@@ -250,6 +287,10 @@ public final class StableDiffusion implements AutoCloseable {
         }
         ensureOpen();
         request.validate();
+        return register();
+    }
+
+    private Cancellation register() {
         Cancellation cancel = new Cancellation();
         pending.add(cancel);
         return cancel;
@@ -257,6 +298,11 @@ public final class StableDiffusion implements AutoCloseable {
 
     private List<GeneratedImage> run(GenerationRequest given, Cancellation cancel) {
         GenerationRequest request = plan == null ? given : plan.adjust(given);
+        return run(cancel, () -> engine.generate(request, cancel));
+    }
+
+    /** Runs {@code work} under the context's lock, turning what a cancel makes of it into CancellationException. */
+    private <T> T run(Cancellation cancel, java.util.function.Supplier<T> work) {
         try {
             lock.lockInterruptibly();
         } catch (InterruptedException e) {
@@ -268,9 +314,9 @@ public final class StableDiffusion implements AutoCloseable {
             if (cancel.cancelled()) {
                 throw new CancellationException("generation cancelled before it started");
             }
-            List<GeneratedImage> images;
+            T images;
             try {
-                images = engine.generate(request, cancel);
+                images = work.get();
             } catch (StableDiffusionException e) {
                 // A cancelled sd.cpp call fails on purpose: say cancelled, not failed.
                 if (cancel.cancelled() && e.kind() == StableDiffusionException.Kind.GENERATION_FAILED) {
@@ -323,6 +369,11 @@ public final class StableDiffusion implements AutoCloseable {
             throw new IllegalArgumentException("sampler must not be null");
         }
         return locked(() -> engine.defaultScheduler(sampler));
+    }
+
+    /** Whether the loaded models can make videos ({@link #generateVideo}): Wan 2.x (and SVD) models can; false in an isolated context, where videos do not run yet. */
+    public boolean supportsVideoGeneration() {
+        return locked(engine::supportsVideoGeneration);
     }
 
     /** Whether the loaded models can make images (video-only models cannot). */

@@ -162,6 +162,51 @@ class ParityTest {
         }
     }
 
+    /**
+     * Wan 2.1 T2V 1.3B (full size: sd.cpp accepts only 30 or 40 blocks) from two files, without a text encoder
+     * (sd.cpp then conditions on zeros; the real umt5-xxl is 11 GB): 32x32, 5 frames (two latent frames),
+     * 2 steps, CFG 1. Every frame equals sd-cli's {@code -M vid_gen} frame, and both log the detected model.
+     */
+    @Test
+    void wanVideoMatchesUpstreamCli() throws Exception {
+        synchronized (CONTEXTS) { // one big model in memory at a time
+            closeContexts();
+            CONTEXTS.clear();
+        }
+        Path dit = Fixtures.model(Architecture.WAN21_T2V_1_3B);
+        Path vae = Fixtures.model(Architecture.WAN21_VAE);
+        VideoRequest request = VideoRequest.builder("a lovely cat").size(32, 32).frames(5).steps(2).cfgScale(1f)
+                .samplingMethod(SamplingMethod.EULER).seed(42).build();
+        List<String> log = new ArrayList<>();
+        GeneratedVideo java;
+        try (StableDiffusion sd = Fixtures.capturingNativeLog(log, () -> StableDiffusion.load(ModelConfig.builder()
+                .diffusionModel(dit).vae(vae).vaeDecodeOnly(false).threads(Fixtures.THREADS).build()))) {
+            assertTrue(sd.supportsVideoGeneration());
+            assertTrue(!sd.supportsImageGeneration());
+            java = Fixtures.capturingNativeLog(log, () -> sd.generateVideo(request));
+        }
+        Path dir = Files.createTempDirectory(tmp, "wan");
+        List<SdImage> cli = Fixtures.runCli(dir, List.of("-M", "vid_gen", "--diffusion-model", dit.toString(),
+                "--vae", vae.toString(), "-t", String.valueOf(Fixtures.THREADS), "-p", request.prompt(),
+                "-W", "32", "-H", "32", "--video-frames", "5", "--steps", "2", "--cfg-scale", "1",
+                "--sampling-method", "euler", "-s", "42"), 5);
+        String cliLog = Files.readString(dir.resolve("sd-cli.log"));
+        for (String line : List.of("Version: Wan 2.x", "Wan2.1-T2V-1.3B", "generate_video 32x32x5")) {
+            assertTrue(cliLog.contains(line), "sd-cli did not log '" + line + "'");
+            assertTrue(log.stream().anyMatch(l -> l.contains(line)), "sdjava's run did not log '" + line + "'");
+        }
+        assertEquals(42, java.seed());
+        assertEquals(5, java.frames().size());
+        for (int i = 0; i < 5; i++) {
+            SdImage j = java.frames().get(i);
+            assertEquals(32, j.width());
+            assertEquals(32, j.height());
+            assertArrayEquals(cli.get(i).pixels(), j.pixels(), "frame " + i + " differs from sd-cli's");
+            assertTrue(distinctValues(j) > 16, "frame " + i + " should not be flat");
+        }
+        assertNotEquals(java.frames().get(0), java.frames().get(1), "the frames of a video should differ");
+    }
+
     @Test
     void reportedSeedReproducesTheImage() {
         StableDiffusion sd = Fixtures.sharedSd1();

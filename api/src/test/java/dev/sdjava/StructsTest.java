@@ -4,11 +4,13 @@ import dev.sdjava.internal.bindings.SdCpp;
 import dev.sdjava.internal.bindings.sd_cache_params_t;
 import dev.sdjava.internal.bindings.sd_ctx_params_t;
 import dev.sdjava.internal.bindings.sd_img_gen_params_t;
+import dev.sdjava.internal.bindings.sd_vid_gen_params_t;
 import dev.sdjava.internal.natives.NativeLoader;
 import dev.sdjava.internal.options.CacheParamsOptions;
 import dev.sdjava.internal.options.GenerationRequestOptions;
 import dev.sdjava.internal.options.ModelConfigOptions;
 import dev.sdjava.internal.options.Option;
+import dev.sdjava.internal.options.VideoRequestOptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -37,6 +39,7 @@ class StructsTest {
         assertEquals(List.of(), unresolved(sd_ctx_params_t.layout(), ModelConfigOptions.ALL));
         assertEquals(List.of(), unresolved(sd_img_gen_params_t.layout(), GenerationRequestOptions.ALL));
         assertEquals(List.of(), unresolved(sd_cache_params_t.layout(), CacheParamsOptions.ALL));
+        assertEquals(List.of(), unresolved(sd_vid_gen_params_t.layout(), VideoRequestOptions.ALL));
     }
 
     private static <R> List<String> unresolved(GroupLayout layout, List<Option<R>> options) {

@@ -14,6 +14,7 @@ import dev.sdjava.SamplingMethod;
 import dev.sdjava.Scheduler;
 import dev.sdjava.SkipLayerGuidance;
 import dev.sdjava.VaeTiling;
+import dev.sdjava.VideoRequest;
 import dev.sdjava.WeightType;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.ITypeConverter;
@@ -154,6 +155,16 @@ final class GenerateOptions {
             if (seed >= 0) rb.seed(seed);
             set(batchCount, rb::batchCount);
         }
+
+        void applyTo(VideoRequest.Builder vb) {
+            if (batchCount != null && batchCount != 1) {
+                throw new Failure(Failure.USAGE, "-b/--batch-count makes images; a video is one result (use --video-frames)");
+            }
+            vb.negativePrompt(negativePrompt);
+            if (width != null && width > 0) vb.width(width);
+            if (height != null && height > 0) vb.height(height);
+            if (seed >= 0) vb.seed(seed);
+        }
     }
 
     /** Images that go in: image-to-image, inpainting, reference images. */
@@ -199,6 +210,19 @@ final class GenerateOptions {
             set(flowShift, rb::flowShift);
             set(timestepShift, rb::shiftedTimestep);
             if (clipSkip != null && clipSkip > 0) rb.clipSkip(clipSkip);
+        }
+
+        void applyTo(VideoRequest.Builder vb) {
+            if (sigmas != null || timestepShift != null) {
+                throw new Failure(Failure.USAGE, (sigmas != null ? "--sigmas" : "--timestep-shift")
+                        + " is not available for videos in sdj yet");
+            }
+            set(steps, vb::steps);
+            set(samplingMethod, vb::samplingMethod);
+            set(scheduler, vb::scheduler);
+            set(eta, vb::eta);
+            set(flowShift, vb::flowShift);
+            if (clipSkip != null && clipSkip > 0) vb.clipSkip(clipSkip);
         }
 
         void applyTo(ModelConfig.Builder b) {
@@ -367,12 +391,18 @@ final class GenerateOptions {
         }
 
         void applyTo(GenerationRequest.Builder rb) {
-            if (vaeTiling) {
-                Values.Pair tile = vaeTileSize == null ? new Values.Pair(0, 0) : vaeTileSize;
-                Values.Pair rel = vaeRelativeTileSize == null ? new Values.Pair(0, 0) : vaeRelativeTileSize;
-                rb.vaeTiling(new VaeTiling(tile.x().intValue(), tile.y().intValue(), vaeTileOverlap,
-                        rel.x().floatValue(), rel.y().floatValue()));
+            set(tiling(), rb::vaeTiling);
+        }
+
+        /** The VAE tiling asked for, or null. */
+        VaeTiling tiling() {
+            if (!vaeTiling) {
+                return null;
             }
+            Values.Pair tile = vaeTileSize == null ? new Values.Pair(0, 0) : vaeTileSize;
+            Values.Pair rel = vaeRelativeTileSize == null ? new Values.Pair(0, 0) : vaeRelativeTileSize;
+            return new VaeTiling(tile.x().intValue(), tile.y().intValue(), vaeTileOverlap,
+                    rel.x().floatValue(), rel.y().floatValue());
         }
     }
 

@@ -153,12 +153,20 @@ final class Info extends Subcommand {
                 return new Detected("TAESD (tiny autoencoder)", "VAE (tiny)", List.of("tiny autoencoder"),
                         List.of("a diffusion model"), "sdj generate -m MODEL --taesd " + file + " ...");
             }
+            if (n.any("decoder.middle.0.residual.0.gamma")) {
+                return new Detected("Wan VAE (video, causal 3D)", "VAE", List.of("VAE"),
+                        List.of("a Wan diffusion model"), "sdj video --diffusion-model MODEL --vae " + file + " ...");
+            }
             if (vae) {
                 long z = n.ne("decoder.conv_in.weight", 2);
                 String fam = z == 4 ? "SD 1.x/2.x/SDXL" : z == 16 ? "SD3/FLUX.1" : z == 32 ? "Flux 2" : "?";
                 return new Detected("VAE (" + z + " latent channels: " + fam + ")", "VAE", List.of("VAE"),
                         List.of("a diffusion model (" + fam + ")"), (z == 4 ? "sdj generate -m MODEL" : "sdj generate --diffusion-model MODEL")
                                 + " --vae " + file + " ...");
+            }
+            if (t5 && n.any("block.1.layer.0.SelfAttention.relative_attention_bias.")) { // umt5: a bias in every block
+                return new Detected("umt5-xxl text encoder (Wan)", "text encoder", List.of("umt5"), List.of("a Wan diffusion model"),
+                        "sdj video --diffusion-model MODEL --t5xxl " + file + " ...");
             }
             if (t5) {
                 return new Detected("T5 text encoder", "text encoder", List.of("T5"), List.of("a diffusion model"),
@@ -247,7 +255,8 @@ final class Info extends Subcommand {
         } else if (n.any("blocks.0.cross_attn.norm_k.weight")) {
             arch = "Wan (video)";
             contains.add("diffusion model (DiT)");
-            needs.add("video generation, which sdj does not do: use upstream's sd-cli -M vid_gen");
+            needs.addAll(List.of("--vae (Wan VAE)", "--t5xxl (umt5-xxl)"));
+            hint = " --video-frames 33 --cfg-scale 6.0 --sampling-method euler --flow-shift 3.0";
         } else if (n.any("input_blocks.8.0.time_mixer.mix_factor")) {
             arch = "Stable Video Diffusion";
             contains.add("diffusion model (UNet)");
@@ -274,7 +283,7 @@ final class Info extends Subcommand {
         String flag = complete || arch.startsWith("SD") && !arch.startsWith("SD3") ? "-m" : "--diffusion-model";
         String kind = complete ? "full checkpoint" : "diffusion model (needs other files)";
         return new Detected(arch, kind, contains, needs,
-                "sdj generate " + flag + " " + file + (needs.isEmpty() ? "" : " " + String.join(" ", needs.stream()
+                (arch.startsWith("Wan") ? "sdj video " : "sdj generate ") + flag + " " + file + (needs.isEmpty() ? "" : " " + String.join(" ", needs.stream()
                         .filter(s -> s.startsWith("--")).map(s -> s.replaceAll(" .*", "") + " FILE").toList()))
                         + " -p \"...\"" + hint);
     }

@@ -27,7 +27,7 @@ import javax.imageio.stream.ImageOutputStream;
 /** Input checks, image loading and output naming and writing, shared by the commands. */
 final class Io {
     /** upstream's {@code format_specifier_regex}: a printf {@code %d} (optionally {@code %03d}) not escaped as {@code %%}. */
-    private static final Pattern FORMAT = Pattern.compile("(?:[^%]|^)(?:%%)*(%\\d{0,3}d)");
+    static final Pattern FORMAT = Pattern.compile("(?:[^%]|^)(?:%%)*(%\\d{0,3}d)");
     private static final AtomicLong TEMP = new AtomicLong();
 
     private Io() {
@@ -155,7 +155,7 @@ final class Io {
         return dot <= 0 ? "" : name.substring(dot);
     }
 
-    private static boolean isImageExtension(String ext) {
+    static boolean isImageExtension(String ext) {
         return switch (ext.toLowerCase(Locale.ROOT)) {
             case ".png", ".jpg", ".jpeg", ".jpe" -> true;
             default -> false;

@@ -34,7 +34,7 @@ import java.util.concurrent.CancellationException;
 @Command(name = "sdj", mixinStandardHelpOptions = true, versionProvider = Sdj.Version.class,
         sortOptions = false, usageHelpAutoWidth = true,
         description = "Stable Diffusion on stable-diffusion.cpp, from Java.",
-        subcommands = {Generate.class, Serve.class, Worker.class, Calibrate.class, Upscale.class, Convert.class, Info.class, TestModel.class, Demo.class,
+        subcommands = {Generate.class, Video.class, Serve.class, Worker.class, Calibrate.class, Upscale.class, Convert.class, Info.class, TestModel.class, Demo.class,
                 SystemInfo.class, CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 ok, 1 other failure, 2 usage, 3 unreadable input file,",
                 "4 model load failure, 5 generation failure, 130 interrupted (Ctrl-C)."})

@@ -21,7 +21,7 @@ import java.util.Locale;
 @Command(name = "test-model", description = {"Write a synthetic model: a real architecture with deterministic random weights, the one the "
                 + "tests use. stable-diffusion.cpp loads and runs it like the real one; its pictures are noise.",
                 "Architectures: sd1 (2.1 GB in f16), sd2 (2.6 GB, v-prediction), sdxl-vega (3.3 GB), sd1-tiny, sdxs, taesd, "
-                        + "sd1-lora, sd1-controlnet, esrgan-x4; FLUX.1 [schnell] as separate files: flux-schnell-dit "
+                        + "sd1-lora, sd1-controlnet, esrgan-x4, wan2.1-t2v-1.3b (2.8 GB, video), wan2.1-vae, umt5-xxl (11.4 GB); FLUX.1 [schnell] as separate files: flux-schnell-dit "
                         + "(1.07 GB, 1 double + 1 single block), flux-vae, clip-l; "
                         + "--list describes them.",
                 "With --type it writes GGUF directly (q8_0, q4_0, q4_K, f16, bf16, f32): the file sd-cli -M convert --type TYPE "

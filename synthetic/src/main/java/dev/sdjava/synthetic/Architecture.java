@@ -116,7 +116,36 @@ public enum Architecture {
      * {@code text_model.final_layer_norm.*}): 196 tensors, 123,060,480 parameters. Pass it with
      * {@code --clip_l} beside a FLUX.1, SD3 or SDXL diffusion model.
      */
-    CLIP_L("clip-l", "CLIP ViT-L/14 text encoder (clip_l.safetensors naming)");
+    CLIP_L("clip-l", "CLIP ViT-L/14 text encoder (clip_l.safetensors naming)"),
+
+    /**
+     * A Wan 2.1 text-to-video 1.3B diffusion model as a standalone file, in the naming of Comfy-Org's
+     * {@code wan2.1_t2v_1.3B_fp16.safetensors} ({@code patch_embedding}, {@code text_embedding.N},
+     * {@code time_embedding.N}, {@code time_projection.1}, {@code blocks.N} with self- and cross-attention,
+     * {@code head}): the real model's full size, 30 blocks of width 1536 (12 heads, feed-forward 8960), because sd.cpp
+     * reads the block count from the tensor names and accepts only 30 (1.3B) or 40 (14B), fixing every width from it.
+     * sd.cpp detects it as "Wan 2.x" ({@code Wan2.1-T2V-1.3B}). Load it with {@code --diffusion-model} beside
+     * {@link #WAN21_VAE} ({@code --vae}) and, optionally, {@link #UMT5_XXL} ({@code --t5xxl}); without a text
+     * encoder sd.cpp conditions on zeros.
+     */
+    WAN21_T2V_1_3B("wan2.1-t2v-1.3b", "Wan 2.1 T2V 1.3B diffusion model (30 blocks, width 1536), for video"),
+
+    /**
+     * The Wan 2.1 video autoencoder as a standalone file, in the naming of {@code wan_2.1_vae.safetensors}
+     * ({@code encoder.*}, {@code conv1}, {@code decoder.*}, {@code conv2}: causal 3D convolutions, RMS norms, 16
+     * latent channels, 8x spatial and 4x temporal compression), whose layout sd.cpp fixes. Pass it with
+     * {@code --vae} beside a Wan 2.1 (or Wan 2.2 A14B) diffusion model.
+     */
+    WAN21_VAE("wan2.1-vae", "Wan 2.1 video autoencoder (causal 3D convolutions, 16 latent channels)"),
+
+    /**
+     * The umt5-xxl text encoder of Wan as a standalone file, in the naming of {@code umt5_xxl_fp16.safetensors}
+     * ({@code shared}, {@code encoder.block.N.layer.0.SelfAttention.*} with a relative attention bias in every
+     * block, {@code encoder.block.N.layer.1.DenseReluDense.wi_0/wi_1/wo}, {@code encoder.final_layer_norm}): the
+     * full model, 24 blocks of width 4096 and a 256,384-token vocabulary, because sd.cpp fixes its size (it reads
+     * no layer count from the file): 5.7 billion parameters, 11.4 GB in F16. Pass it with {@code --t5xxl}.
+     */
+    UMT5_XXL("umt5-xxl", "umt5-xxl text encoder of Wan (24 blocks, width 4096; 11.4 GB in f16)");
 
     private final String fileStem;
     private final String description;

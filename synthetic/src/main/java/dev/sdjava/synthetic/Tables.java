@@ -74,6 +74,24 @@ final class Tables {
     static final int FLUX_DOUBLE_BLOCKS = 1;
     static final int FLUX_SINGLE_BLOCKS = 1;
 
+    // Wan 2.1 T2V 1.3B (wan.hpp WanRunner): sd.cpp counts the blocks and accepts exactly 30 (1.3B) or 40 (14B);
+    // every other width is fixed by that count.
+    static final int WAN_1_3B_LAYERS = 30;
+    private static final int WAN_1_3B_DIM = 1536;
+    private static final int WAN_1_3B_FFN = 8960;
+    private static final int WAN_LATENT_CHANNELS = 16;
+    private static final int WAN_TEXT_DIM = 4096;
+    private static final int WAN_FREQ_DIM = 256;
+    /** Patch size (t, h, w) = (1, 2, 2). */
+    private static final int WAN_PATCH = 4;
+    // umt5-xxl (t5.hpp T5Params with is_umt5): nothing is read from the file, so the file must be the full model.
+    private static final int UMT5_LAYERS = 24;
+    private static final int UMT5_DIM = 4096;
+    private static final int UMT5_FF = 10240;
+    private static final int UMT5_HEADS = 64;
+    private static final int UMT5_VOCAB = 256384;
+    private static final int T5_BUCKETS = 32;
+
     private final List<TensorSpec> list = new ArrayList<>();
     private final Set<String> names = new HashSet<>();
     private double gain = DEFAULT_GAIN;
@@ -125,6 +143,9 @@ final class Tables {
             case FLUX_SCHNELL_DIT -> t.flux("", FLUX_DOUBLE_BLOCKS, FLUX_SINGLE_BLOCKS, false);
             case FLUX_VAE -> t.vae("", FLUX_LATENT_CHANNELS, false);
             case CLIP_L -> t.clipText("text_model.", CLIP_L_SIZE);
+            case WAN21_T2V_1_3B -> t.wanDit("", WAN_1_3B_LAYERS);
+            case WAN21_VAE -> t.wanVae("");
+            case UMT5_XXL -> t.umt5("");
         }
         return Collections.unmodifiableList(t.list);
     }
@@ -701,5 +722,149 @@ final class Tables {
         conv("conv_hr.", ESRGAN_FEAT, ESRGAN_FEAT, 3, true);
         conv("conv_last.", ESRGAN_FEAT, 3, 3, true);
         setConstant("conv_last.bias", 0.5); // outputs are pixels in [0, 1]: center them
+    }
+
+    // ---------------------------------------------------------------- Wan 2.1 (wan.hpp, Comfy-Org repackaged naming)
+
+    /** nn.Conv3d / CausalConv3d: weight [out, in, kt, kh, kw], bias [out] (zero). */
+    private void conv3d(String p, int in, int out, int kt, int kh, int kw) {
+        weight(p + "weight", out, in, kt, kh, kw);
+        constant(p + "bias", 0, out);
+    }
+
+    /** The Wan DiT of wan2.1_t2v_1.3B: patch, text and time embeddings, {@code layers} attention blocks, head. */
+    private void wanDit(String p, int layers) {
+        int dim = WAN_1_3B_DIM;
+        conv3d(p + "patch_embedding.", WAN_LATENT_CHANNELS, dim, 1, 2, 2);
+        linear(p + "text_embedding.0.", WAN_TEXT_DIM, dim, true);
+        linear(p + "text_embedding.2.", dim, dim, true);
+        linear(p + "time_embedding.0.", WAN_FREQ_DIM, dim, true);
+        linear(p + "time_embedding.2.", dim, dim, true);
+        linear(p + "time_projection.1.", dim, 6 * dim, true);
+        for (int i = 0; i < layers; i++) {
+            String b = p + "blocks." + i + ".";
+            constant(b + "modulation", 0, 1, 6, dim);
+            for (String a : new String[] {"self_attn.", "cross_attn."}) {
+                for (String l : new String[] {"q.", "k.", "v.", "o."}) {
+                    linear(b + a + l, dim, dim, true);
+                }
+                constant(b + a + "norm_q.weight", 1, dim); // RMSNorm of queries and keys
+                constant(b + a + "norm_k.weight", 1, dim);
+            }
+            norm(b + "norm3.", dim); // the cross-attention's affine LayerNorm; norm1 and norm2 have no parameters
+            linear(b + "ffn.0.", dim, WAN_1_3B_FFN, true);
+            linear(b + "ffn.2.", WAN_1_3B_FFN, dim, true);
+        }
+        constant(p + "head.modulation", 0, 1, 2, dim);
+        linear(p + "head.head.", dim, WAN_LATENT_CHANNELS * WAN_PATCH, true);
+    }
+
+    /** RMS_norm of the Wan VAE: gamma 1 (one per channel). */
+    private void wanRms(String p, int dim) {
+        constant(p + "gamma", 1, dim);
+    }
+
+    /** ResidualBlock: RMS norm, 3x3x3 causal conv, RMS norm, 3x3x3 causal conv, 1x1x1 shortcut if the width changes. */
+    private void wanResidual(String p, int in, int out) {
+        wanRms(p + "residual.0.", in);
+        conv3d(p + "residual.2.", in, out, 3, 3, 3);
+        wanRms(p + "residual.3.", out);
+        conv3d(p + "residual.6.", out, out, 3, 3, 3);
+        if (in != out) {
+            conv3d(p + "shortcut.", in, out, 1, 1, 1);
+        }
+    }
+
+    /** The middle of the encoder and decoder: residual block, single-head attention (1x1 convs), residual block. */
+    private void wanMiddle(String p, int dim) {
+        wanResidual(p + "middle.0.", dim, dim);
+        wanRms(p + "middle.1.norm.", dim);
+        conv(p + "middle.1.to_qkv.", dim, 3 * dim, 1, true);
+        conv(p + "middle.1.proj.", dim, dim, 1, true);
+        wanResidual(p + "middle.2.", dim, dim);
+    }
+
+    /**
+     * The Wan 2.1 VAE of wan_2.1_vae.safetensors (wan.hpp WanVAE, not Wan 2.2's): base width 96, multipliers
+     * 1, 2, 4, 4, two residual blocks per level (three in the decoder), 16 latent channels, temporal down- and
+     * upsampling in the middle two levels. sd.cpp fixes all of it; nothing is read from the file but the tensors.
+     */
+    private void wanVae(String p) {
+        int dim = 96;
+        int[] mult = {1, 2, 4, 4};
+        boolean[] temporalDown = {false, true, true};
+        String e = p + "encoder.";
+        conv3d(e + "conv1.", 3, dim, 3, 3, 3);
+        int index = 0;
+        int in = dim;
+        for (int i = 0; i < mult.length; i++) {
+            int out = dim * mult[i];
+            for (int j = 0; j < 2; j++) {
+                wanResidual(e + "downsamples." + index++ + ".", in, out);
+                in = out;
+            }
+            if (i != mult.length - 1) {
+                String r = e + "downsamples." + index++ + ".";
+                conv(r + "resample.1.", out, out, 3, true);
+                if (temporalDown[i]) {
+                    conv3d(r + "time_conv.", out, out, 3, 1, 1);
+                }
+            }
+        }
+        wanMiddle(e, in);
+        wanRms(e + "head.0.", in);
+        conv3d(e + "head.2.", in, 2 * WAN_LATENT_CHANNELS, 3, 3, 3);
+        conv3d(p + "conv1.", 2 * WAN_LATENT_CHANNELS, 2 * WAN_LATENT_CHANNELS, 1, 1, 1);
+
+        boolean[] temporalUp = {true, true, false};
+        String d = p + "decoder.";
+        int top = dim * mult[mult.length - 1];
+        conv3d(d + "conv1.", WAN_LATENT_CHANNELS, top, 3, 3, 3);
+        wanMiddle(d, top);
+        index = 0;
+        in = top;
+        for (int i = 0; i < mult.length; i++) {
+            int out = dim * mult[mult.length - 1 - i];
+            if (i > 0) {
+                in = in / 2; // each upsampler's 2D conv halves the width
+            }
+            for (int j = 0; j < 3; j++) {
+                wanResidual(d + "upsamples." + index++ + ".", in, out);
+                in = out;
+            }
+            if (i != mult.length - 1) {
+                String r = d + "upsamples." + index++ + ".";
+                conv(r + "resample.1.", out, out / 2, 3, true);
+                if (temporalUp[i]) {
+                    conv3d(r + "time_conv.", out, 2 * out, 3, 1, 1);
+                }
+            }
+        }
+        wanRms(d + "head.0.", in);
+        conv3d(d + "head.2.", in, 3, 3, 3, 3);
+        conv3d(p + "conv2.", WAN_LATENT_CHANNELS, WAN_LATENT_CHANNELS, 1, 1, 1);
+    }
+
+    // ---------------------------------------------------------------- umt5-xxl (t5.hpp, Hugging Face T5 naming)
+
+    /**
+     * The umt5-xxl encoder of umt5_xxl_fp16.safetensors: the shared token embedding, 24 blocks (each with its own
+     * relative attention bias, unlike T5-XXL's first-block-only one), gated-GELU feed-forward, final layer norm.
+     */
+    private void umt5(String p) {
+        weight(p + "shared.weight", UMT5_VOCAB, UMT5_DIM);
+        for (int i = 0; i < UMT5_LAYERS; i++) {
+            String b = p + "encoder.block." + i + ".layer.";
+            for (String l : new String[] {"q.", "k.", "v.", "o."}) {
+                linear(b + "0.SelfAttention." + l, UMT5_DIM, UMT5_DIM, false);
+            }
+            weight(b + "0.SelfAttention.relative_attention_bias.weight", T5_BUCKETS, UMT5_HEADS);
+            constant(b + "0.layer_norm.weight", 1, UMT5_DIM);
+            linear(b + "1.DenseReluDense.wi_0.", UMT5_DIM, UMT5_FF, false);
+            linear(b + "1.DenseReluDense.wi_1.", UMT5_DIM, UMT5_FF, false);
+            linear(b + "1.DenseReluDense.wo.", UMT5_FF, UMT5_DIM, false);
+            constant(b + "1.layer_norm.weight", 1, UMT5_DIM);
+        }
+        constant(p + "encoder.final_layer_norm.weight", 1, UMT5_DIM);
     }
 }
