@@ -213,6 +213,34 @@ public final class SdImage {
     }
 
     /**
+     * This image encoded as a baseline JPEG by the JDK's encoder ({@code javax.imageio}), in RGB
+     * (an alpha channel is dropped, a grey image becomes RGB), without metadata. sd-cli writes
+     * its JPEG files at quality 90; its pixels come from its own encoder, so the bytes differ.
+     *
+     * @param quality 0 (smallest) to 100 (best)
+     * @throws IllegalArgumentException if {@code quality} is outside 0..100
+     */
+    public byte[] toJpeg(int quality) {
+        if (quality < 0 || quality > 100) {
+            throw new IllegalArgumentException("JPEG quality must be 0..100, got " + quality);
+        }
+        javax.imageio.ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (javax.imageio.stream.ImageOutputStream out = ImageIO.createImageOutputStream(bytes)) {
+            javax.imageio.ImageWriteParam p = writer.getDefaultWriteParam();
+            p.setCompressionMode(javax.imageio.ImageWriteParam.MODE_EXPLICIT);
+            p.setCompressionQuality(quality / 100f);
+            writer.setOutput(out);
+            writer.write(null, new javax.imageio.IIOImage(withChannels(3).toBufferedImage(), null, null), p);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not encode a JPEG: " + e.getMessage(), e); // not for a byte array
+        } finally {
+            writer.dispose();
+        }
+        return bytes.toByteArray();
+    }
+
+    /**
      * The generation parameters embedded in a PNG file (its {@code parameters} text chunk, as
      * written by {@link GeneratedImage#writePng} and upstream's sd-cli), or null when it has none.
      *

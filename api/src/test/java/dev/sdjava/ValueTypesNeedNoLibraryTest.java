@@ -73,4 +73,23 @@ class ValueTypesNeedNoLibraryTest {
             assertSame(v, parse.apply(sdName.apply(v)), v.name());
         }
     }
+
+    /** SdImage.toJpeg: a 4-channel image comes back as a decodable RGB JPEG close to its colours; quality is checked. */
+    @Test
+    void sdImageEncodesJpeg() {
+        byte[] px = new byte[16 * 16 * 4];
+        for (int i = 0; i < px.length; i += 4) {
+            px[i] = (byte) 200;
+            px[i + 1] = (byte) 40;
+            px[i + 2] = (byte) 90;
+            px[i + 3] = (byte) 255;
+        }
+        SdImage back = SdImage.read(new SdImage(16, 16, 4, px).toJpeg(90), 3);
+        assertEquals(16, back.width());
+        assertEquals(3, back.channels());
+        assertTrue(Math.abs((back.pixels()[0] & 0xff) - 200) <= 8 && Math.abs((back.pixels()[1] & 0xff) - 40) <= 8
+                && Math.abs((back.pixels()[2] & 0xff) - 90) <= 8, "colour not kept");
+        assertThrows(IllegalArgumentException.class, () -> back.toJpeg(101));
+        assertThrows(IllegalArgumentException.class, () -> back.toJpeg(-1));
+    }
 }

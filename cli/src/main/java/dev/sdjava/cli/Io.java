@@ -18,11 +18,7 @@ import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
-import javax.imageio.ImageWriteParam;
-import javax.imageio.ImageWriter;
-import javax.imageio.stream.ImageOutputStream;
 
 /** Input checks, image loading and output naming and writing, shared by the commands. */
 final class Io {
@@ -192,18 +188,10 @@ final class Io {
     }
 
     private static void writeJpeg(SdImage image, Path file) {
-        BufferedImage rgb = image.withChannels(3).toBufferedImage();
-        ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
-        try (ImageOutputStream out = ImageIO.createImageOutputStream(Files.newOutputStream(file))) {
-            ImageWriteParam p = writer.getDefaultWriteParam();
-            p.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
-            p.setCompressionQuality(0.9f); // upstream writes JPEG at quality 90
-            writer.setOutput(out);
-            writer.write(null, new IIOImage(rgb, null, null), p);
+        try {
+            Files.write(file, image.toJpeg(90)); // upstream writes JPEG at quality 90
         } catch (IOException e) {
             throw new UncheckedIOException("could not write " + file + ": " + e.getMessage(), e);
-        } finally {
-            writer.dispose();
         }
     }
 

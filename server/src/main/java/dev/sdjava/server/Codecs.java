@@ -4,18 +4,12 @@ import dev.sdjava.SdImage;
 
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.Base64;
 import java.util.Iterator;
-import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
-import javax.imageio.ImageWriteParam;
-import javax.imageio.ImageWriter;
 import javax.imageio.stream.ImageInputStream;
-import javax.imageio.stream.ImageOutputStream;
 
 /** Image bytes in and out: JPEG, base64 and data URLs (PNG comes from the core: {@code GeneratedImage.toPng()}). */
 final class Codecs {
@@ -26,22 +20,9 @@ final class Codecs {
         return Base64.getEncoder().encodeToString(bytes);
     }
 
-    /** A JPEG of {@code image} at {@code quality} 0..100. */
+    /** A JPEG of {@code image} at {@code quality}, clamped to 0..100. */
     static byte[] jpeg(SdImage image, int quality) {
-        ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (ImageOutputStream out = ImageIO.createImageOutputStream(bytes)) {
-            ImageWriteParam p = writer.getDefaultWriteParam();
-            p.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
-            p.setCompressionQuality(Math.clamp(quality, 0, 100) / 100f);
-            writer.setOutput(out);
-            writer.write(null, new IIOImage(image.toBufferedImage(), null, null), p);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } finally {
-            writer.dispose();
-        }
-        return bytes.toByteArray();
+        return image.toJpeg(Math.clamp(quality, 0, 100));
     }
 
     /**

@@ -3,17 +3,10 @@ package dev.sdjava.internal.files;
 import dev.sdjava.SdImage;
 
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import javax.imageio.IIOImage;
-import javax.imageio.ImageIO;
-import javax.imageio.ImageWriteParam;
-import javax.imageio.ImageWriter;
-import javax.imageio.stream.ImageOutputStream;
 
 /**
  * Motion-JPEG AVI files laid out byte for byte as the pinned sd-cli writes them
@@ -138,20 +131,7 @@ public final class Avi {
 
     /** One frame as a baseline JPEG at {@code quality} 1..100, from its RGB channels. */
     static byte[] jpeg(SdImage image, int quality) {
-        ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (ImageOutputStream out = ImageIO.createImageOutputStream(bytes)) {
-            ImageWriteParam p = writer.getDefaultWriteParam();
-            p.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
-            p.setCompressionQuality(quality / 100f);
-            writer.setOutput(out);
-            writer.write(null, new IIOImage(image.withChannels(3).toBufferedImage(), null, null), p);
-        } catch (IOException e) {
-            throw new UncheckedIOException("could not encode a JPEG frame: " + e.getMessage(), e); // not for a byte array
-        } finally {
-            writer.dispose();
-        }
-        return bytes.toByteArray();
+        return image.toJpeg(quality);
     }
 
     /** A little-endian byte sink with back-patching, as media_io.cpp's write_u32_le/patch_u32_le. */
