@@ -393,7 +393,7 @@ class CommandsTest {
         "double_blocks.0.img_mlp.gate_proj.weight,img_in.weight | Ovis-Image, diffusion model (needs other files): also needs --vae, --llm",
         "layers.0.adaLN_sa_ln.weight | ERNIE-Image, diffusion model (needs other files): also needs --vae, --llm",
         "llm_adapter.blocks.0.cross_attn.q_proj.weight,blocks.0.cross_attn.norm_k.weight | Anima, diffusion model (needs other files): also needs --vae (Qwen-Image VAE), --llm (Qwen3 0.6B)",
-        "blocks.0.cross_attn.norm_k.weight,patch_embedding.weight | Wan (video), diffusion model (needs other files): also needs video generation, which sdj does not do: use upstream's sd-cli -M vid_gen",
+        "blocks.0.cross_attn.norm_k.weight,patch_embedding.weight | Wan (video), diffusion model (needs other files): also needs --vae (Wan VAE), --t5xxl (umt5-xxl)",
     })
     void infoNamesTheFamiliesTooBigToWrite(String names, String expected) throws Exception {
         Path file = tmp.resolve("family-" + Integer.toHexString(names.hashCode()) + ".safetensors");
