@@ -119,6 +119,34 @@ public final class SyntheticModel {
     }
 
     /**
+     * Writes only the safetensors header of a synthetic model to {@code out} and extends the file to the model's full
+     * size without writing its data: on file systems with sparse files this takes no disk space and no time, and
+     * every weight reads as zero. It is for tools that read the header alone, such as {@code sdj info}, so
+     * that tests can identify families of several GB without writing them; never load such a file to generate.
+     *
+     * @param arch      the architecture
+     * @param precision the element type the header declares
+     * @param seed      the seed recorded in the metadata (the weights are not written)
+     * @param out       the file to write (its parent directory is created if missing)
+     * @return {@code out}
+     * @throws IOException if writing fails
+     */
+    public static Path writeHeaderOnly(Architecture arch, Precision precision, long seed, Path out) throws IOException {
+        Objects.requireNonNull(arch, "arch");
+        Objects.requireNonNull(precision, "precision");
+        Map<String, String> metadata = metadata(arch, precision, seed);
+        byte[] header = SafetensorsWriter.header(arch.tensors(), precision, metadata);
+        long size = SafetensorsWriter.fileSize(arch.tensors(), precision, metadata);
+        return writeAtomically(out, tmp -> {
+            try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(tmp.toFile(), "rw")) {
+                f.setLength(0);
+                f.write(header);
+                f.setLength(size);
+            }
+        });
+    }
+
+    /**
      * Writes a synthetic model as GGUF with {@code type} to {@code out}, replacing any file there: the file sd.cpp's
      * converter ({@code sd-cli -M convert --type TYPE}) makes from the safetensors file that
      * {@link #write(Architecture, Precision, long, Path, int) write(arch, source, seed, ...)} writes, with the same
