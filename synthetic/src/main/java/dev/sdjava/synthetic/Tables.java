@@ -1042,6 +1042,13 @@ final class Tables {
     private static final int QWEN_CONTEXT = 3584;
     /** 16 latent channels in 2x2 patches. */
     private static final int QWEN_IN = 64;
+    /**
+     * The constant bias of each block's {@code img_mod.1} and {@code txt_mod.1} (shift, scale and gate of both
+     * halves). With zero biases the random modulation makes the gates about 0.05, the joint attention barely reaches
+     * the image stream, and neither the prompt nor a reference image ({@code -r}) changes more than a pixel value or
+     * two (measured with sd-cli at 16x16); with gates of 1 they change the picture clearly.
+     */
+    static final double QWEN_MOD_BIAS = 1.0;
     // The Qwen2.5-VL vision tower (llm.hpp LLMVisionParams): fixed in code, so written in full.
     private static final int QWEN_VISION_LAYERS = 32;
     private static final int QWEN_VISION_HIDDEN = 1280;
@@ -1066,6 +1073,7 @@ final class Tables {
             String b = p + "transformer_blocks." + i + ".";
             for (String s : new String[] {"img_", "txt_"}) {
                 linear(b + s + "mod.1.", dim, 6 * dim, true);
+                setConstant(b + s + "mod.1.bias", QWEN_MOD_BIAS);
                 linear(b + s + "mlp.net.0.proj.", dim, 4 * dim, true);
                 linear(b + s + "mlp.net.2.", 4 * dim, dim, true);
             }
