@@ -158,8 +158,9 @@ final class Info extends Subcommand {
                 return new Detected("Wan VAE (video, causal 3D)", "VAE", List.of("VAE"),
                         List.of("a Wan or Qwen-Image diffusion model"), "sdj video --diffusion-model MODEL --vae " + file + " ...");
             }
-            if (n.any("merger.ln_q.weight", "v.patch_embd.weight")) {
-                // Qwen2.5-VL's vision tower alone (HF naming without "visual.", or llama.cpp's mmproj naming).
+            if (n.any("merger.ln_q.weight", "v.patch_embd.weight") && !llm) {
+                // Qwen2.5-VL's vision tower alone (HF naming without "visual.", or llama.cpp's mmproj naming); with
+                // the language model in the same file (Comfy-Org's qwen_2.5_vl_7b) it is an LLM text encoder below.
                 return new Detected("Qwen2.5-VL vision encoder", "vision encoder", List.of("vision encoder"),
                         List.of("a Qwen-Image-Edit diffusion model", "--llm (Qwen2.5-VL 7B)"),
                         "sdj generate --diffusion-model MODEL --llm LLM --llm_vision " + file + " -r IMAGE ...");

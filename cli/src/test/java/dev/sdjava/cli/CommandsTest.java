@@ -409,6 +409,8 @@ class CommandsTest {
         "double_blocks.0.img_attn.qkv.weight,nerf_final_layer_conv.conv.weight | Chroma Radiance, diffusion model (needs other files): also needs --t5xxl",
         "double_stream_modulation_img.lin.weight,double_blocks.0.img_attn.qkv.weight,single_blocks.19.linear1.weight | FLUX.2 [klein], diffusion model (needs other files): also needs --vae (FLUX.2 VAE), --llm (Qwen3 4B or 8B)",
         "double_stream_modulation_img.lin.weight,double_blocks.0.img_attn.qkv.weight,single_blocks.47.linear1.weight | FLUX.2 [dev], diffusion model (needs other files): also needs --vae (FLUX.2 VAE), --llm (Mistral Small 3.2 24B)",
+        "v.patch_embd.weight,v.blk.0.attn_q.weight,mm.0.weight | Qwen2.5-VL vision encoder, vision encoder: also needs a Qwen-Image-Edit diffusion model, --llm (Qwen2.5-VL 7B)",
+        "model.embed_tokens.weight,model.layers.0.self_attn.q_proj.weight,visual.merger.ln_q.weight | LLM text encoder (1 layer), text encoder: also needs a diffusion model",
         "transformer_blocks.0.img_mod.1.weight,img_in.weight,__index_timestep_zero__ | Qwen-Image-Edit-2511, diffusion model (needs other files): also needs --vae (Qwen-Image VAE), --llm (Qwen2.5-VL 7B)",
         "transformer_blocks.0.img_mod.1.weight,img_in.weight | Qwen-Image / Qwen-Image-Edit, diffusion model (needs other files): also needs --vae (Qwen-Image VAE), --llm (Qwen2.5-VL 7B)",
         "cap_embedder.0.weight,layers.0.attention.qkv.weight | Z-Image, diffusion model (needs other files): also needs --vae (ae.safetensors), --llm (Qwen3 4B)",
