@@ -250,8 +250,9 @@ public enum Architecture {
      * {@code attn.to_out.0}, {@code attn.to_add_out} and the GELU feed-forwards {@code img_mlp}/{@code txt_mlp},
      * {@code norm_out.linear}, {@code proj_out}), with the real model's widths (hidden size 3072, 24 heads of 128,
      * feed-forward 12288, a 3584-wide text context from Qwen2.5-VL 7B, 16 latent channels in 2x2 patches) but
-     * <b>1 transformer block of the real 60</b>: sd.cpp counts the blocks from the names. sd.cpp detects it as
-     * "Qwen Image". The Qwen-Image-Edit and Edit-2509 DiTs have exactly this layout (only Edit-2511 adds a
+     * <b>1 transformer block of the real 60</b>: sd.cpp counts the blocks from the names. 45 tensors, 380,354,624
+     * parameters (0.76 GB in F16; the real model has 20 billion). The modulation biases are 1 (gates of 1), so the
+     * prompt and reference images visibly change the picture. sd.cpp detects it as "Qwen Image". The Qwen-Image-Edit and Edit-2509 DiTs have exactly this layout (only Edit-2511 adds a
      * {@code __index_timestep_zero__} marker), so this file serves the edit path too, with {@code -r}. Load it with
      * {@code --diffusion-model} beside {@link #WAN21_VAE} (Qwen-Image's VAE is the Wan 2.1 VAE, same names and
      * shapes) and a Qwen2.5-VL text encoder ({@code --llm}).
@@ -265,7 +266,8 @@ public enum Architecture {
      * {@code mlp.gate_proj/up_proj/down_proj} with biases, RMS norms {@code norm1}/{@code norm2}, and the
      * {@code merger}: {@code ln_q}, {@code mlp.0}, {@code mlp.2} into the LLM's 3584 width): the full 32 blocks of
      * width 1280, because sd.cpp fixes the vision tower's depth and widths in code (llm.hpp LLMVisionParams: it
-     * reads nothing from the file but the presence of {@code visual.} tensors). sd.cpp runs it on the reference
+     * reads nothing from the file but the presence of {@code visual.} tensors): 390 tensors, 676,550,144 parameters
+     * (1.35 GB in F16). sd.cpp runs it on the reference
      * images of Qwen-Image-Edit ({@code -r}) and puts its output into the text encoder's prompt.
      */
     QWEN25_VL_VISION("qwen2.5-vl-vision", "Qwen2.5-VL 7B vision tower for --llm_vision (32 blocks, width 1280)");
