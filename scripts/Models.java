@@ -39,6 +39,8 @@ public final class Models {
     static final Pattern RSS = Pattern.compile("Maximum resident set size \\(kbytes\\): (\\d+)");
     static final Pattern WALL = Pattern.compile("Elapsed \\(wall clock\\) time \\(h:mm:ss or m:ss\\): (?:(\\d+):)?(\\d+):([0-9.]+)");
     static final long T0 = System.nanoTime();
+    /** Seconds sd-cli and sdj ran, without the waits for the lock. */
+    static double running;
 
     private Models() {
     }
@@ -135,7 +137,8 @@ public final class Models {
                 .append("|---|---|---|---|---|---|---|---|\n");
         rows.forEach(r -> table.append(r).append("\n"));
         Files.writeString(doc, text.substring(0, b) + table + text.substring(e));
-        System.err.printf(Locale.ROOT, "[%6.1f s] wrote %s (%d rows)%s%n", elapsed(), doc, rows.size(),
+        System.err.printf(Locale.ROOT, "[%6.1f s] wrote %s (%d rows); sd-cli and sdj ran %.1f s of it, the rest was"
+                        + " writing files, waiting for %s and starting JVMs%s%n", elapsed(), doc, rows.size(), running, LOCK,
                 failed ? "; some families are NOT identical or failed: see their rows" : "");
         System.exit(failed ? 1 : 0);
     }
@@ -256,7 +259,7 @@ public final class Models {
         }
         String what = video ? pairs.size() + " frames of " + size : size;
         String verdict = max == 0 ? "identical (" + what + ")"
-                : String.format(Locale.ROOT, "DIFFERENT (max %d, PSNR %.1f dB; %s)", max, psnr, what);
+                : String.format(Locale.ROOT, "DIFFERENT (max %d, PSNR %.1f dB) at %s", max, psnr, what);
         // as ParityTest: a flat (or NaN, which sd.cpp writes as one colour) image proves nothing
         return flat > 16 ? verdict : verdict + ", but FLAT (" + flat + " distinct channel values): proves nothing";
     }
@@ -341,6 +344,7 @@ public final class Models {
         }
         double wall = (w.group(1) == null ? 0 : Long.parseLong(w.group(1)) * 3600) + Long.parseLong(w.group(2)) * 60
                 + Double.parseDouble(w.group(3));
+        running += wall;
         return new Run(out, wall, Long.parseLong(r.group(1)));
     }
 
