@@ -348,7 +348,7 @@ public final class Models {
         return new Run(out, wall, Long.parseLong(r.group(1)));
     }
 
-    /** Runs a command with stdout and stderr into {@code log}; returns what it wrote there, or fails with its tail. */
+    /** Runs a command with stdout and stderr into {@code log}; returns what it wrote, or fails with its last error line. */
     static byte[] exec(List<String> cmd, Path log) throws Exception {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         int rc = p.waitFor();
@@ -356,9 +356,11 @@ public final class Models {
         if (rc != 0) {
             String s = new String(out).replace('\r', '\n');
             int cut = s.indexOf("\tCommand being timed");
-            List<String> lines = (cut < 0 ? s : s.substring(0, cut)).lines().filter(l -> !l.isBlank()).toList();
+            List<String> lines = (cut < 0 ? s : s.substring(0, cut)).lines()
+                    .filter(l -> !l.isBlank() && !l.startsWith("Command exited with")).toList();
             throw new IOException(String.join(" ", cmd.subList(0, Math.min(cmd.size(), 8))) + " ... exited " + rc + ": "
-                    + (lines.isEmpty() ? "" : lines.getLast().strip()) + " (log: " + log + ")");
+                    + lines.reversed().stream().filter(l -> l.toLowerCase(Locale.ROOT).contains("error")).findFirst()
+                    .orElse(lines.isEmpty() ? "" : lines.getLast()).strip() + " (log: " + log + ")");
         }
         return out;
     }
