@@ -397,6 +397,20 @@ class CommandsTest {
             assertTrue(r.out().contains("usage:         sdj generate --diffusion-model " + file.getFileName()
                     + " --vae FILE --clip_l FILE --t5xxl FILE -p \"...\" --cfg-scale 1.0 --sampling-method euler --steps 4\n"), r.out());
         }
+        if (arch == Architecture.FLUX_DEV_DIT) {
+            // Kontext [dev] is the same layout (nothing in the file tells them apart), so info says so.
+            assertTrue(r.out().contains("contains:      diffusion model (DiT, 1 double + 1 single blocks; Kontext [dev] has"
+                    + " this layout too)\n"), r.out());
+        }
+        if (arch == Architecture.CHROMA_DIT) {
+            // docs/chroma.md: --cfg-scale 4.0; no --clip_l (T5-XXL is Chroma's only text encoder).
+            assertTrue(r.out().contains("usage:         sdj generate --diffusion-model " + file.getFileName()
+                    + " --vae FILE --t5xxl FILE -p \"...\" --cfg-scale 4.0 --sampling-method euler\n"), r.out());
+        }
+        if (arch == Architecture.CHROMA_RADIANCE_DIT) {
+            assertTrue(r.out().contains("contains:      diffusion model (DiT in pixel space, no VAE, 1 double + 1 single"
+                    + " blocks)\n"), r.out());
+        }
     }
 
     /**
