@@ -122,7 +122,8 @@ public enum Architecture {
      * (sd.cpp counts them from the names): 61 tensors, 631,086,912 parameters (1.26 GB in F16). sd.cpp detects it as "Flux" and, from
      * {@code distilled_guidance_layer.in_proj.weight}, as Chroma ("Using pruned modulation (Chroma)"). Load it with
      * {@code --diffusion-model} beside {@link #FLUX_VAE}; its text encoder is T5-XXL alone ({@code --t5xxl}), without
-     * which sd.cpp conditions on zeros (256 tokens of 4096).
+     * which sd.cpp conditions on zeros (256 tokens of 4096) and, with the DiT mask on (its default), masks them all
+     * out of the attention, so the prompt changes nothing.
      */
     CHROMA_DIT("chroma-dit", "Chroma diffusion model (pruned-modulation FLUX.1), real widths, 1 of 19 double + 1 of 38 single blocks"),
 
