@@ -195,7 +195,7 @@ public final class Fixtures {
     }
 
     /**
-     * The sd-cli flags of the request's size, steps, CFG, seed, batch and clip skip, each only when
+     * The sd-cli flags of the request's size, steps, CFG, seed, batch, clip skip and distilled guidance, each only when
      * the request sets it: both sides then run sd.cpp's own defaults for the rest.
      */
     public static void requestFlags(java.util.List<String> args, GenerationRequest r) {
@@ -206,5 +206,6 @@ public final class Fixtures {
         flag(args, "-s", r.seed());
         flag(args, "-b", r.batchCount());
         flag(args, "--clip-skip", r.clipSkip());
+        flag(args, "--guidance", r.distilledGuidance());
     }
 }

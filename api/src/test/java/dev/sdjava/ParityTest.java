@@ -136,6 +136,13 @@ class ParityTest {
         c.add(new Case("flux.1 schnell, separate files", flux, null, List.of(), Fixtures.family("a red fox").size(8, 8).build(),
                 List.of("Version: Flux", "flux: depth = 1, depth_single_blocks = 1, guidance_embed = false",
                         "running in Flux FLOW mode")));
+        // FLUX.1 [dev] (guidance_in, --guidance) with a reference image, which is how FLUX.1 Kontext [dev] runs: it
+        // has dev's layout, and sd.cpp adds the -r image's VAE latent as extra tokens. The 8x8 reference is resized
+        // to the output's area rounded to 16 (16x16), sd-cli's default.
+        Models fluxDev = new Models(null, Fixtures.model(Architecture.FLUX_DEV_DIT), flux.vae(), flux.clipL());
+        c.add(new Case("flux.1 dev, kontext reference image", fluxDev, null, List.of(), Fixtures.family("make it red")
+                .size(8, 8).distilledGuidance(3.5f).referenceImage(Fixtures.gradient(8, 8)).autoResizeReferenceImages(true)
+                .build(), List.of("Version: Flux", "flux: depth = 1, depth_single_blocks = 1, guidance_embed = true")));
         return c.stream();
     }
 
@@ -277,6 +284,14 @@ class ParityTest {
             r.initImage().writePng(init);
             a.addAll(List.of("-i", init.toString()));
             Fixtures.flag(a, "--strength", r.strength());
+        }
+        for (int i = 0; i < r.referenceImages().size(); i++) {
+            Path ref = dir.resolve("ref" + i + ".png");
+            r.referenceImages().get(i).writePng(ref);
+            a.addAll(List.of("-r", ref.toString()));
+        }
+        if (!r.referenceImages().isEmpty() && !Boolean.TRUE.equals(r.autoResizeReferenceImages())) {
+            a.add("--disable-auto-resize-ref-image"); // sd-cli resizes by default, the API does not
         }
         if (r.mask() != null) {
             Path mask = dir.resolve("mask.png");

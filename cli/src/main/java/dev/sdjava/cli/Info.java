@@ -97,6 +97,11 @@ final class Info extends Subcommand {
     }
 
     /** What the tensor names say. */
+    /** The block counts of a FLUX.1-style DiT as sd.cpp reads them from the names (the real one: 19 double, 38 single). */
+    private static String fluxBlocks(Names n) {
+        return n.blocks("double_blocks.") + " double + " + n.blocks("single_blocks.") + " single blocks";
+    }
+
     record Detected(String architecture, String kind, List<String> contains, List<String> needs, String usage) {
         /**
          * One line: the architecture, the kind of file and what it still needs beside it, e.g.
@@ -219,8 +224,10 @@ final class Info extends Subcommand {
             hint = " --cfg-scale 6.0 --sampling-method euler";
         } else if (n.any("nerf_final_layer_conv.")) {
             arch = "Chroma Radiance";
-            contains.add("diffusion model (DiT)");
+            // Pixel space: sd.cpp decodes with a pass-through "FakeVAE", so no --vae; T5-XXL is its only text encoder.
+            contains.add("diffusion model (DiT in pixel space, no VAE, " + fluxBlocks(n) + ")");
             needs.add("--t5xxl");
+            hint = " --cfg-scale 4.0 --sampling-method euler";
         } else if (n.any("transformer_blocks.0.img_mod.1.weight")) {
             // Qwen-Image-Edit and Edit-2509 have Qwen-Image's layout; only Edit-2511 marks itself (zero_cond_t).
             arch = n.any("__index_timestep_zero__") ? "Qwen-Image-Edit-2511" : "Qwen-Image / Qwen-Image-Edit";
@@ -253,13 +260,15 @@ final class Info extends Subcommand {
             arch = chroma ? "Chroma" : in == 384 ? "Flux Fill" : in == 128 ? "Flux Controls" : in == 196 ? "Flex.2"
                     : dev ? "FLUX.1 [dev]" : "FLUX.1 [schnell]";
             // sd.cpp counts the blocks from the names (the real FLUX.1 has 19 double and 38 single ones).
-            contains.add("diffusion model (DiT, " + n.blocks("double_blocks.") + " double + " + n.blocks("single_blocks.")
-                    + " single blocks)");
+            // FLUX.1 Kontext [dev] has dev's layout: nothing in the file tells it apart; it is dev run with -r.
+            contains.add("diffusion model (DiT, " + fluxBlocks(n) + (dev && !chroma ? "; Kontext [dev] has this layout too" : "") + ")");
             addEncoders(n, contains);
             if (!vae) needs.add("--vae (ae.safetensors)");
             if (!chroma && !n.any("text_encoders.clip_l.")) needs.add("--clip_l");
             if (!n.any("text_encoders.t5xxl.")) needs.add("--t5xxl");
-            hint = " --cfg-scale 1.0 --sampling-method euler" + (chroma || dev ? "" : " --steps 4");
+            // docs/chroma.md runs Chroma with --cfg-scale 4.0; FLUX.1 is guidance-distilled (1.0), schnell in 4 steps.
+            hint = chroma ? " --cfg-scale 4.0 --sampling-method euler"
+                    : " --cfg-scale 1.0 --sampling-method euler" + (dev ? "" : " --steps 4");
         } else if (n.any("cap_embedder.0.weight")) {
             arch = "Z-Image";
             contains.add("diffusion model (DiT)");

@@ -358,6 +358,9 @@ class CommandsTest {
             case SD1_CONTROLNET -> "ControlNet (SD 1.x), ControlNet: also needs a base model (SD 1.x), a control image";
             case ESRGAN -> "ESRGAN (RRDBNet, 4x), upscaler: also needs an image to enlarge";
             case FLUX_SCHNELL_DIT -> "FLUX.1 [schnell], diffusion model (needs other files): also needs --vae (ae.safetensors), --clip_l, --t5xxl";
+            case FLUX_DEV_DIT -> "FLUX.1 [dev], diffusion model (needs other files): also needs --vae (ae.safetensors), --clip_l, --t5xxl";
+            case CHROMA_DIT -> "Chroma, diffusion model (needs other files): also needs --vae (ae.safetensors), --t5xxl";
+            case CHROMA_RADIANCE_DIT -> "Chroma Radiance, diffusion model (needs other files): also needs --t5xxl";
             case FLUX_VAE -> "VAE (16 latent channels: SD3/FLUX.1), VAE: also needs a diffusion model (SD3/FLUX.1)";
             case CLIP_L -> "CLIP-L text encoder, text encoder: also needs a diffusion model (FLUX.1, SD3 or SDXL)";
             case WAN21_T2V_1_3B -> "Wan (video), diffusion model (needs other files): also needs --vae (Wan VAE), --t5xxl (umt5-xxl)";
@@ -393,6 +396,20 @@ class CommandsTest {
             assertTrue(r.out().contains("contains:      diffusion model (DiT, 1 double + 1 single blocks)\n"), r.out());
             assertTrue(r.out().contains("usage:         sdj generate --diffusion-model " + file.getFileName()
                     + " --vae FILE --clip_l FILE --t5xxl FILE -p \"...\" --cfg-scale 1.0 --sampling-method euler --steps 4\n"), r.out());
+        }
+        if (arch == Architecture.FLUX_DEV_DIT) {
+            // Kontext [dev] is the same layout (nothing in the file tells them apart), so info says so.
+            assertTrue(r.out().contains("contains:      diffusion model (DiT, 1 double + 1 single blocks; Kontext [dev] has"
+                    + " this layout too)\n"), r.out());
+        }
+        if (arch == Architecture.CHROMA_DIT) {
+            // docs/chroma.md: --cfg-scale 4.0; no --clip_l (T5-XXL is Chroma's only text encoder).
+            assertTrue(r.out().contains("usage:         sdj generate --diffusion-model " + file.getFileName()
+                    + " --vae FILE --t5xxl FILE -p \"...\" --cfg-scale 4.0 --sampling-method euler\n"), r.out());
+        }
+        if (arch == Architecture.CHROMA_RADIANCE_DIT) {
+            assertTrue(r.out().contains("contains:      diffusion model (DiT in pixel space, no VAE, 1 double + 1 single"
+                    + " blocks)\n"), r.out());
         }
     }
 

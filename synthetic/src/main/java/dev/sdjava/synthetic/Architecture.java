@@ -103,6 +103,43 @@ public enum Architecture {
     FLUX_SCHNELL_DIT("flux-schnell-dit", "FLUX.1 [schnell] diffusion model, real widths, 1 of 19 double + 1 of 38 single blocks"),
 
     /**
+     * A FLUX.1 [dev] diffusion model: {@link #FLUX_SCHNELL_DIT} with {@code guidance_in} (the MLP embedding the
+     * distilled guidance, {@code --guidance}, default 3.5), which is how sd.cpp tells dev from schnell (its log:
+     * "guidance_embed = true"; it also gives dev a default flow shift of 1.15 instead of 1). The same widths,
+     * <b>1 double-stream and 1 single-stream block of the real 19 and 38</b>: 52 tensors, 545,548,096 parameters (1.09 GB in F16).
+     * FLUX.1 Kontext [dev] has this architecture too (sd.cpp needs nothing in the file to run it as an edit model:
+     * any FLUX.1 model takes reference images, {@code -r}, as extra latent tokens). Load it with
+     * {@code --diffusion-model}, beside {@link #FLUX_VAE} and {@link #CLIP_L}.
+     */
+    FLUX_DEV_DIT("flux-dev-dit", "FLUX.1 [dev] / Kontext [dev] diffusion model, real widths, 1 of 19 double + 1 of 38 single blocks"),
+
+    /**
+     * A Chroma diffusion model in the naming of lodestones' {@code chroma-unlocked} checkpoints: FLUX.1 [schnell]'s
+     * transformer with pruned modulation, i.e. {@code distilled_guidance_layer} (in_proj, 5 RMS-normed MLP layers
+     * of width 5120, out_proj; sd.cpp fixes that size, so it is written in full) computing every block's modulation
+     * instead of {@code time_in}, {@code vector_in} and the blocks' own {@code mod}/{@code modulation} layers, and a
+     * final layer without adaLN. Real widths, <b>1 double-stream and 1 single-stream block of the real 19 and 38</b>
+     * (sd.cpp counts them from the names): 61 tensors, 631,086,912 parameters (1.26 GB in F16). sd.cpp detects it as "Flux" and, from
+     * {@code distilled_guidance_layer.in_proj.weight}, as Chroma ("Using pruned modulation (Chroma)"). Load it with
+     * {@code --diffusion-model} beside {@link #FLUX_VAE}; its text encoder is T5-XXL alone ({@code --t5xxl}), without
+     * which sd.cpp conditions on zeros (256 tokens of 4096) and, with the DiT mask on (its default), masks them all
+     * out of the attention, so the prompt changes nothing.
+     */
+    CHROMA_DIT("chroma-dit", "Chroma diffusion model (pruned-modulation FLUX.1), real widths, 1 of 19 double + 1 of 38 single blocks"),
+
+    /**
+     * A Chroma1-Radiance diffusion model (lodestones' {@code Chroma1-Radiance} naming): {@link #CHROMA_DIT} in pixel
+     * space, with {@code img_in_patch} (a 16x16 convolution over the RGB image) instead of {@code img_in} and a
+     * NeRF-style decoder ({@code nerf_image_embedder}, {@code nerf_blocks.0..3}, {@code nerf_final_layer_conv};
+     * sd.cpp fixes its 4 blocks of width 64, so they are written in full) instead of {@code final_layer}. No VAE:
+     * sd.cpp uses a pass-through "FakeVAE". Real widths, <b>1 double-stream and 1 single-stream block of the real 19
+     * and 38</b>: 76 tensors, 1,237,235,715 parameters (2.47 GB in F16, so it is written as Q8_0 GGUF). sd.cpp detects it as "Chroma Radiance" from
+     * {@code nerf_final_layer_conv}. Load it with {@code --diffusion-model} alone (T5-XXL, {@code --t5xxl}, optional
+     * as for Chroma).
+     */
+    CHROMA_RADIANCE_DIT("chroma-radiance-dit", "Chroma1-Radiance diffusion model (pixel space, NeRF decoder), real widths, 1 of 19 double + 1 of 38 single blocks"),
+
+    /**
      * The FLUX.1 autoencoder as a standalone file, in the naming of {@code ae.safetensors} ({@code encoder.*},
      * {@code decoder.*} without a prefix): the SD VAE's layout with 16 latent channels and no
      * {@code quant_conv}/{@code post_quant_conv}, 244 tensors, 83,819,683 parameters. sd.cpp takes it with {@code --vae}

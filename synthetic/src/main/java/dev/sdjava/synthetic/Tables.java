@@ -141,6 +141,9 @@ final class Tables {
                 t.esrgan();
             }
             case FLUX_SCHNELL_DIT -> t.flux("", FLUX_DOUBLE_BLOCKS, FLUX_SINGLE_BLOCKS, false);
+            case FLUX_DEV_DIT -> t.flux("", FLUX_DOUBLE_BLOCKS, FLUX_SINGLE_BLOCKS, true);
+            case CHROMA_DIT -> t.chroma("", FLUX_DOUBLE_BLOCKS, FLUX_SINGLE_BLOCKS);
+            case CHROMA_RADIANCE_DIT -> t.chromaRadiance("", FLUX_DOUBLE_BLOCKS, FLUX_SINGLE_BLOCKS);
             case FLUX_VAE -> t.vae("", FLUX_LATENT_CHANNELS, false);
             case CLIP_L -> t.clipText("text_model.", CLIP_L_SIZE);
             case WAN21_T2V_1_3B -> t.wanDit("", WAN_1_3B_LAYERS);
@@ -692,11 +695,24 @@ final class Tables {
         if (guidance) {
             mlpEmbedder(p + "guidance_in.", 256);
         }
+        fluxStreams(p, doubleBlocks, singleBlocks, true);
+        linear(p + "final_layer.linear.", FLUX_HIDDEN, FLUX_IN, true);
+        linear(p + "final_layer.adaLN_modulation.1.", FLUX_HIDDEN, 2 * FLUX_HIDDEN, true);
+    }
+
+    /**
+     * {@code txt_in} and the double- and single-stream blocks; {@code modulated} false is Chroma's pruned modulation
+     * (flux.hpp {@code prune_mod}): no {@code img_mod}/{@code txt_mod}/{@code modulation} per block, the
+     * modulations come from {@code distilled_guidance_layer} instead.
+     */
+    private void fluxStreams(String p, int doubleBlocks, int singleBlocks, boolean modulated) {
         linear(p + "txt_in.", FLUX_CONTEXT, FLUX_HIDDEN, true);
         for (int i = 0; i < doubleBlocks; i++) {
             String b = p + "double_blocks." + i + ".";
             for (String s : new String[] {"img_", "txt_"}) {
-                linear(b + s + "mod.lin.", FLUX_HIDDEN, 6 * FLUX_HIDDEN, true);
+                if (modulated) {
+                    linear(b + s + "mod.lin.", FLUX_HIDDEN, 6 * FLUX_HIDDEN, true);
+                }
                 fluxAttention(b + s + "attn.");
                 linear(b + s + "mlp.0.", FLUX_HIDDEN, FLUX_MLP, true);
                 linear(b + s + "mlp.2.", FLUX_MLP, FLUX_HIDDEN, true);
@@ -708,10 +724,68 @@ final class Tables {
             linear(b + "linear2.", FLUX_HIDDEN + FLUX_MLP, FLUX_HIDDEN, true);
             constant(b + "norm.query_norm.scale", 1, FLUX_HEAD_DIM);
             constant(b + "norm.key_norm.scale", 1, FLUX_HEAD_DIM);
-            linear(b + "modulation.lin.", FLUX_HIDDEN, 3 * FLUX_HIDDEN, true);
+            if (modulated) {
+                linear(b + "modulation.lin.", FLUX_HIDDEN, 3 * FLUX_HIDDEN, true);
+            }
         }
+    }
+
+    // ---------------------------------------------------------------- Chroma, Chroma1-Radiance (flux.hpp is_chroma)
+    // Chroma's distilled_guidance_layer (flux.hpp ChromaApproximator) has a width and depth fixed in code: 5 layers
+    // of 5120 over a 64-wide input (16 timestep + 16 guidance + 32 modulation-index features); written in full.
+    private static final int CHROMA_APPROX_IN = 64;
+    private static final int CHROMA_APPROX_INNER = 5120;
+    private static final int CHROMA_APPROX_LAYERS = 5;
+    // Chroma1-Radiance (flux.hpp ChromaRadianceParams): 16x16 pixel patches of 3 channels and a NeRF-style decoder
+    // of 4 blocks, 64 wide, with 8x8 DCT features; all fixed in code (none is read from the names), written in full.
+    private static final int RADIANCE_PATCH = 16;
+    private static final int RADIANCE_CHANNELS = 3;
+    private static final int NERF_HIDDEN = 64;
+    private static final int NERF_MLP_RATIO = 4;
+    private static final int NERF_DEPTH = 4;
+    private static final int NERF_MAX_FREQS = 8;
+
+    /** ChromaApproximator: in_proj, 5 x (RMS norm + MLPEmbedder) with residuals, out_proj. */
+    private void chromaApproximator(String p) {
+        linear(p + "in_proj.", CHROMA_APPROX_IN, CHROMA_APPROX_INNER, true);
+        for (int i = 0; i < CHROMA_APPROX_LAYERS; i++) {
+            constant(p + "norms." + i + ".scale", 1, CHROMA_APPROX_INNER);
+            linear(p + "layers." + i + ".in_layer.", CHROMA_APPROX_INNER, CHROMA_APPROX_INNER, true);
+            linear(p + "layers." + i + ".out_layer.", CHROMA_APPROX_INNER, CHROMA_APPROX_INNER, true);
+        }
+        linear(p + "out_proj.", CHROMA_APPROX_INNER, FLUX_HIDDEN, true);
+    }
+
+    /**
+     * Chroma (lodestones' chroma-unlocked naming): FLUX.1 with pruned modulation, {@code distilled_guidance_layer}
+     * instead of {@code time_in}/{@code vector_in}/{@code guidance_in}, a final layer without adaLN.
+     */
+    private void chroma(String p, int doubleBlocks, int singleBlocks) {
+        linear(p + "img_in.", FLUX_IN, FLUX_HIDDEN, true);
+        chromaApproximator(p + "distilled_guidance_layer.");
+        fluxStreams(p, doubleBlocks, singleBlocks, false);
         linear(p + "final_layer.linear.", FLUX_HIDDEN, FLUX_IN, true);
-        linear(p + "final_layer.adaLN_modulation.1.", FLUX_HIDDEN, 2 * FLUX_HIDDEN, true);
+    }
+
+    /**
+     * Chroma1-Radiance: Chroma in pixel space; {@code img_in_patch} (a 16x16 stride-16 convolution of the RGB
+     * image) instead of {@code img_in}, and the NeRF decoder ({@code nerf_image_embedder}, {@code nerf_blocks.N},
+     * {@code nerf_final_layer_conv}) instead of {@code final_layer}.
+     */
+    private void chromaRadiance(String p, int doubleBlocks, int singleBlocks) {
+        conv(p + "img_in_patch.", RADIANCE_CHANNELS, FLUX_HIDDEN, RADIANCE_PATCH, true);
+        chromaApproximator(p + "distilled_guidance_layer.");
+        fluxStreams(p, doubleBlocks, singleBlocks, false);
+        linear(p + "nerf_image_embedder.embedder.0.", RADIANCE_CHANNELS + NERF_MAX_FREQS * NERF_MAX_FREQS,
+                NERF_HIDDEN, true);
+        for (int i = 0; i < NERF_DEPTH; i++) {
+            String b = p + "nerf_blocks." + i + ".";
+            // fc1 gate, fc1 value and fc2 of a per-patch MLP, generated from the transformer's output.
+            linear(b + "param_generator.", FLUX_HIDDEN, 3 * NERF_HIDDEN * NERF_HIDDEN * NERF_MLP_RATIO, true);
+            constant(b + "norm.scale", 1, NERF_HIDDEN);
+        }
+        constant(p + "nerf_final_layer_conv.norm.scale", 1, NERF_HIDDEN);
+        conv(p + "nerf_final_layer_conv.conv.", NERF_HIDDEN, RADIANCE_CHANNELS, 3, true);
     }
 
     // ---------------------------------------------------------------- ESRGAN (esrgan.hpp, BasicSR RRDBNet naming)

@@ -156,6 +156,38 @@ class SyntheticModelTest {
         }
     }
 
+    /**
+     * The FLUX.1 variants carry the names sd.cpp tells them apart by (flux.hpp FluxRunner, model.cpp
+     * get_sd_version): guidance_in for dev, distilled_guidance_layer and no per-block modulation for Chroma,
+     * nerf_final_layer_conv and img_in_patch for Chroma1-Radiance; schnell's table is unchanged (48 tensors, the
+     * cached file stays valid).
+     */
+    @Test
+    void fluxVariantsAreDetectableAsTheirVersion() {
+        assertEquals(48, Architecture.FLUX_SCHNELL_DIT.tensorCount());
+        assertEquals(535_318_336L, Architecture.FLUX_SCHNELL_DIT.parameterCount());
+        assertFalse(has(Architecture.FLUX_SCHNELL_DIT, "guidance_in.in_layer.weight"));
+        assertTrue(has(Architecture.FLUX_DEV_DIT, "guidance_in.in_layer.weight"));
+        assertEquals(Architecture.FLUX_SCHNELL_DIT.tensorCount() + 4, Architecture.FLUX_DEV_DIT.tensorCount());
+        for (Architecture a : new Architecture[] {Architecture.CHROMA_DIT, Architecture.CHROMA_RADIANCE_DIT}) {
+            assertTrue(has(a, "distilled_guidance_layer.in_proj.weight"), a.name());
+            // 5 layers (fixed in code): an RMS norm and an MLP embedder (in_layer, out_layer: weight and bias) each
+            assertEquals(5, count(a, "distilled_guidance_layer.norms."), a.name());
+            assertEquals(5 * 4, count(a, "distilled_guidance_layer.layers."), a.name());
+            assertEquals(0, count(a, "time_in.") + count(a, "vector_in.") + count(a, "guidance_in."), a.name());
+            assertFalse(has(a, "double_blocks.0.img_mod.lin.weight"), a.name());
+            assertFalse(has(a, "single_blocks.0.modulation.lin.weight"), a.name());
+            assertFalse(has(a, "final_layer.adaLN_modulation.1.weight"), a.name());
+        }
+        assertTrue(has(Architecture.CHROMA_DIT, "final_layer.linear.weight"));
+        assertFalse(has(Architecture.CHROMA_DIT, "nerf_final_layer_conv.conv.weight"));
+        assertTrue(has(Architecture.CHROMA_RADIANCE_DIT, "nerf_final_layer_conv.conv.weight"));
+        assertEquals(0, count(Architecture.CHROMA_RADIANCE_DIT, "final_layer.") + count(Architecture.CHROMA_RADIANCE_DIT, "img_in."));
+        assertShape(Architecture.CHROMA_RADIANCE_DIT, "img_in_patch.weight", 3072, 3, 16, 16);
+        assertEquals(4, count(Architecture.CHROMA_RADIANCE_DIT, "nerf_blocks.") / 3);
+        assertShape(Architecture.CHROMA_RADIANCE_DIT, "nerf_blocks.3.param_generator.weight", 3 * 64 * 64 * 4, 3072);
+    }
+
     @Test
     void writtenFileParsesAndHasTheDocumentedValues(@TempDir Path dir) throws IOException {
         Path f = SyntheticModel.write(Architecture.ESRGAN, Precision.F32, 7, dir.resolve("esrgan.safetensors"));
