@@ -250,8 +250,10 @@ final class Info extends Subcommand {
             hint = " --cfg-scale 1.0 --sampling-method euler" + (dev ? "" : " --steps 4");
         } else if (n.any("double_blocks.0.img_mlp.gate_proj.weight")) {
             arch = "Ovis-Image";
-            contains.add("diffusion model (DiT)");
-            needs.addAll(List.of("--vae", "--llm"));
+            // A FLUX.1-style DiT: sd.cpp counts the blocks from the names (the real Ovis-Image has 6 and 27).
+            contains.add("diffusion model (DiT, " + n.blocks("double_blocks.") + " double + " + n.blocks("single_blocks.")
+                    + " single blocks)");
+            needs.addAll(List.of("--vae (ae.safetensors)", "--llm (Qwen3 1.7B, of Ovis 2.5)"));
         } else if (n.any("double_blocks.")) {
             long in = n.ne("img_in.weight", 0);
             boolean chroma = n.any("distilled_guidance_layer.");

@@ -378,6 +378,8 @@ class CommandsTest {
             case FLUX2_VAE -> "VAE (32 latent channels: FLUX.2), VAE: also needs a diffusion model (FLUX.2)";
             case QWEN_IMAGE_DIT -> "Qwen-Image / Qwen-Image-Edit, diffusion model (needs other files): also needs --vae (Qwen-Image VAE), --llm (Qwen2.5-VL 7B)";
             case QWEN25_VL_VISION -> "Qwen2.5-VL vision encoder, vision encoder: also needs a Qwen-Image-Edit diffusion model, --llm (Qwen2.5-VL 7B)";
+            case Z_IMAGE_DIT -> "Z-Image, diffusion model (needs other files): also needs --vae (ae.safetensors), --llm (Qwen3 4B)";
+            case OVIS_IMAGE_DIT -> "Ovis-Image, diffusion model (needs other files): also needs --vae (ae.safetensors), --llm (Qwen3 1.7B, of Ovis 2.5)";
         };
         // The real header over a sparse file of the model's size: sdj info reads only the header, so the families of
         // several GB cost nothing here (the files themselves are proven by ParityTest and scripts/models.sh).
@@ -431,7 +433,7 @@ class CommandsTest {
         "transformer_blocks.0.img_mod.1.weight,img_in.weight,__index_timestep_zero__ | Qwen-Image-Edit-2511, diffusion model (needs other files): also needs --vae (Qwen-Image VAE), --llm (Qwen2.5-VL 7B)",
         "transformer_blocks.0.img_mod.1.weight,img_in.weight | Qwen-Image / Qwen-Image-Edit, diffusion model (needs other files): also needs --vae (Qwen-Image VAE), --llm (Qwen2.5-VL 7B)",
         "cap_embedder.0.weight,layers.0.attention.qkv.weight | Z-Image, diffusion model (needs other files): also needs --vae (ae.safetensors), --llm (Qwen3 4B)",
-        "double_blocks.0.img_mlp.gate_proj.weight,img_in.weight | Ovis-Image, diffusion model (needs other files): also needs --vae, --llm",
+        "double_blocks.0.img_mlp.gate_proj.weight,img_in.weight | Ovis-Image, diffusion model (needs other files): also needs --vae (ae.safetensors), --llm (Qwen3 1.7B, of Ovis 2.5)",
         "layers.0.adaLN_sa_ln.weight | ERNIE-Image, diffusion model (needs other files): also needs --vae, --llm",
         "llm_adapter.blocks.0.cross_attn.q_proj.weight,blocks.0.cross_attn.norm_k.weight | Anima, diffusion model (needs other files): also needs --vae (Qwen-Image VAE), --llm (Qwen3 0.6B)",
         "blocks.0.cross_attn.norm_k.weight,patch_embedding.weight | Wan (video), diffusion model (needs other files): also needs --vae (Wan VAE), --t5xxl (umt5-xxl)",

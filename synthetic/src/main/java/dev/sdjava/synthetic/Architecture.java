@@ -307,7 +307,31 @@ public enum Architecture {
      * (1.35 GB in F16). sd.cpp runs it on the reference
      * images of Qwen-Image-Edit ({@code -r}) and puts its output into the text encoder's prompt.
      */
-    QWEN25_VL_VISION("qwen2.5-vl-vision", "Qwen2.5-VL 7B vision tower for --llm_vision (32 blocks, width 1280)");
+    QWEN25_VL_VISION("qwen2.5-vl-vision", "Qwen2.5-VL 7B vision tower for --llm_vision (32 blocks, width 1280)"),
+
+    // ---- Z-Image (z_image.hpp) and Ovis-Image (flux.hpp): standalone diffusion-model files
+
+    /**
+     * A Z-Image (Turbo) diffusion model as a standalone file, in the naming of Comfy-Org's {@code
+     * z_image_turbo_bf16.safetensors} ({@code x_embedder}, {@code t_embedder.mlp}, {@code cap_embedder}, {@code
+     * noise_refiner.N}, {@code context_refiner.N}, {@code layers.N}, {@code final_layer}): <b>the full model</b>, 30
+     * layers of width 3840 (30 heads of 128, SwiGLU 10240) and 2 + 2 refiners, because sd.cpp's ZImageParams fix every
+     * size and read none from the file: 453 tensors, 6,154,908,736 parameters (the real model's; 12.3 GB in BF16, about
+     * 3.5 GB as q4_0 GGUF, which is how to write it). sd.cpp detects it as "Z-Image". Load it with {@code
+     * --diffusion-model} beside {@link #FLUX_VAE} ({@code --vae}) and {@link #QWEN3_4B_LLM} ({@code --llm}).
+     */
+    Z_IMAGE_DIT("z-image-dit", "Z-Image diffusion model, full size (30 layers of 3840: sd.cpp fixes it), write as q4_0"),
+
+    /**
+     * An Ovis-Image 7B diffusion model as a standalone file, in the naming of {@code ovis_image.safetensors} (FLUX.1's
+     * {@code img_in}, {@code time_in}, {@code txt_in}, {@code double_blocks.N}, {@code single_blocks.N}, {@code
+     * final_layer}, plus {@code txt_norm} and SwiGLU {@code img_mlp/txt_mlp.gate_proj/up_proj/down_proj}, which is what
+     * sd.cpp detects it by), with the real model's widths (hidden 3072, 24 heads of 128, MLP 12288, 2048-wide Qwen3
+     * text features) but <b>1 of its 6 double-stream and 1 of its 27 single-stream blocks</b>: sd.cpp counts them from
+     * the names. 49 tensors, 630,509,376 parameters (1.26 GB in F16; the real model has 7.3 billion). Load it with
+     * {@code --diffusion-model} beside {@link #FLUX_VAE} ({@code --vae}) and {@link #QWEN3_1_7B_LLM} ({@code --llm}).
+     */
+    OVIS_IMAGE_DIT("ovis-image-dit", "Ovis-Image diffusion model, real widths, 1 of 6 double + 1 of 27 single blocks");
 
     private final String fileStem;
     private final String description;

@@ -161,6 +161,8 @@ final class Tables {
             case FLUX2_VAE -> t.vae("", FLUX2_LATENT_CHANNELS, true);
             case QWEN_IMAGE_DIT -> t.qwenImageDit("", QWEN_IMAGE_LAYERS);
             case QWEN25_VL_VISION -> t.qwenVision("");
+            case Z_IMAGE_DIT -> t.zImage("");
+            case OVIS_IMAGE_DIT -> t.ovisImage("", OVIS_DOUBLE_BLOCKS, OVIS_SINGLE_BLOCKS);
         }
         return Collections.unmodifiableList(t.list);
     }
@@ -1186,5 +1188,118 @@ final class Tables {
         constant(p + "merger.ln_q.weight", 1, dim);
         linear(p + "merger.mlp.0.", merged, merged, true);
         linear(p + "merger.mlp.2.", merged, QWEN_CONTEXT, true);
+    }
+
+    // ---------------------------------------------------------------- Z-Image (z_image.hpp, Comfy-Org naming)
+
+    // ZImageParams: sd.cpp fixes every size (30 layers, 2 + 2 refiners, width 3840); nothing is read from the names.
+    static final int Z_IMAGE_LAYERS = 30;
+    private static final int Z_IMAGE_REFINERS = 2;
+    private static final int Z_IMAGE_HIDDEN = 3840;
+    /** 30 heads of 128 for queries, keys and values alike. */
+    private static final int Z_IMAGE_HEADS = 30;
+    /** 8/3 of the width, rounded up to a multiple of 256. */
+    private static final int Z_IMAGE_FFN = 10240;
+    /** The adaLN input: min(hidden, 256). */
+    private static final int Z_IMAGE_ADALN = 256;
+    /** min(hidden, 1024), the width of the timestep embedder's MLP. */
+    private static final int Z_IMAGE_T_HIDDEN = 1024;
+    /** Qwen3-4B's width, the caption features. */
+    private static final int Z_IMAGE_CAP = 2560;
+    /** 16 latent channels in 2x2 patches. */
+    private static final int Z_IMAGE_IN = 64;
+
+    /** JointTransformerBlock: fused qkv, RMS-normed queries and keys, SwiGLU w1/w2/w3, four RMS norms, adaLN. */
+    private void zImageBlock(String b, boolean modulation) {
+        int h = Z_IMAGE_HIDDEN;
+        linear(b + "attention.qkv.", h, 3 * Z_IMAGE_HEADS * LlmSize.HEAD_DIM, false);
+        linear(b + "attention.out.", Z_IMAGE_HEADS * LlmSize.HEAD_DIM, h, false);
+        constant(b + "attention.q_norm.weight", 1, LlmSize.HEAD_DIM);
+        constant(b + "attention.k_norm.weight", 1, LlmSize.HEAD_DIM);
+        linear(b + "feed_forward.w1.", h, Z_IMAGE_FFN, false);
+        linear(b + "feed_forward.w2.", Z_IMAGE_FFN, h, false);
+        linear(b + "feed_forward.w3.", h, Z_IMAGE_FFN, false);
+        for (String n : new String[] {"attention_norm1.", "ffn_norm1.", "attention_norm2.", "ffn_norm2."}) {
+            constant(b + n + "weight", 1, h);
+        }
+        if (modulation) {
+            linear(b + "adaLN_modulation.0.", Z_IMAGE_ADALN, 4 * h, true);
+        }
+    }
+
+    /**
+     * The Z-Image DiT as z_image_turbo_bf16.safetensors names it: {@code x_embedder}, {@code t_embedder.mlp},
+     * {@code cap_embedder.0/1}, the pad tokens, two noise refiners (modulated), two context refiners (not), the
+     * 30 main layers and {@code final_layer}, the full model because sd.cpp fixes its size.
+     */
+    private void zImage(String p) {
+        int h = Z_IMAGE_HIDDEN;
+        linear(p + "x_embedder.", Z_IMAGE_IN, h, true);
+        linear(p + "t_embedder.mlp.0.", 256, Z_IMAGE_T_HIDDEN, true);
+        linear(p + "t_embedder.mlp.2.", Z_IMAGE_T_HIDDEN, Z_IMAGE_ADALN, true);
+        constant(p + "cap_embedder.0.weight", 1, Z_IMAGE_CAP);
+        linear(p + "cap_embedder.1.", Z_IMAGE_CAP, h, true);
+        constant(p + "cap_pad_token", 0, h);
+        constant(p + "x_pad_token", 0, h);
+        for (int i = 0; i < Z_IMAGE_REFINERS; i++) {
+            zImageBlock(p + "noise_refiner." + i + ".", true);
+        }
+        for (int i = 0; i < Z_IMAGE_REFINERS; i++) {
+            zImageBlock(p + "context_refiner." + i + ".", false);
+        }
+        for (int i = 0; i < Z_IMAGE_LAYERS; i++) {
+            zImageBlock(p + "layers." + i + ".", true);
+        }
+        linear(p + "final_layer.linear.", h, Z_IMAGE_IN, true);
+        linear(p + "final_layer.adaLN_modulation.1.", Z_IMAGE_ADALN, h, true);
+    }
+
+    // ---------------------------------------------------------------- Ovis-Image (flux.hpp VERSION_OVIS_IMAGE)
+
+    /** Of Ovis-Image 7B's 6 double-stream and 27 single-stream blocks, the synthetic one keeps the first of each. */
+    static final int OVIS_DOUBLE_BLOCKS = 1;
+    static final int OVIS_SINGLE_BLOCKS = 1;
+    /** Qwen3-1.7B's width: the text features, read by sd.cpp from {@code txt_in}. */
+    private static final int OVIS_CONTEXT = 2048;
+
+    /** YakMLP: SwiGLU {@code gate_proj}, {@code up_proj}, {@code down_proj}, with biases. */
+    private void yakMlp(String p, int hidden, int mlp) {
+        linear(p + "gate_proj.", hidden, mlp, true);
+        linear(p + "up_proj.", hidden, mlp, true);
+        linear(p + "down_proj.", mlp, hidden, true);
+    }
+
+    /**
+     * The Ovis-Image transformer: FLUX.1's layout and widths (hidden 3072, 24 heads of 128, MLP 4 x 3072, qkv
+     * biases) without {@code vector_in} and {@code guidance_in}, with an RMS norm {@code txt_norm} of the
+     * 2048-wide Qwen3 features before {@code txt_in}, SwiGLU MLPs ({@code img_mlp/txt_mlp.gate_proj/up_proj/
+     * down_proj}) in the double-stream blocks and a twice-as-wide MLP half of {@code linear1} in the single-stream
+     * ones. sd.cpp reads the block counts from the names, the width and context from {@code txt_in} and the head
+     * width from {@code key_norm}.
+     */
+    private void ovisImage(String p, int doubleBlocks, int singleBlocks) {
+        int h = FLUX_HIDDEN;
+        linear(p + "img_in.", FLUX_IN, h, true);
+        mlpEmbedder(p + "time_in.", 256);
+        constant(p + "txt_norm.scale", 1, OVIS_CONTEXT); // flux.hpp's RMSNorm names its weight "scale"
+        linear(p + "txt_in.", OVIS_CONTEXT, h, true);
+        for (int i = 0; i < doubleBlocks; i++) {
+            String b = p + "double_blocks." + i + ".";
+            for (String s : new String[] {"img_", "txt_"}) {
+                linear(b + s + "mod.lin.", h, 6 * h, true);
+                fluxAttention(b + s + "attn.");
+                yakMlp(b + s + "mlp.", h, FLUX_MLP);
+            }
+        }
+        for (int i = 0; i < singleBlocks; i++) {
+            String b = p + "single_blocks." + i + ".";
+            linear(b + "linear1.", h, 3 * h + 2 * FLUX_MLP, true);
+            linear(b + "linear2.", h + FLUX_MLP, h, true);
+            constant(b + "norm.query_norm.scale", 1, FLUX_HEAD_DIM);
+            constant(b + "norm.key_norm.scale", 1, FLUX_HEAD_DIM);
+            linear(b + "modulation.lin.", h, 3 * h, true);
+        }
+        linear(p + "final_layer.linear.", h, FLUX_IN, true);
+        linear(p + "final_layer.adaLN_modulation.1.", h, 2 * h, true);
     }
 }
