@@ -363,6 +363,9 @@ class CommandsTest {
             case WAN21_T2V_1_3B -> "Wan (video), diffusion model (needs other files): also needs --vae (Wan VAE), --t5xxl (umt5-xxl)";
             case WAN21_VAE -> "Wan VAE (video, causal 3D), VAE: also needs a Wan diffusion model";
             case UMT5_XXL -> "umt5-xxl text encoder (Wan), text encoder: also needs a Wan diffusion model";
+            case ERNIE_IMAGE_DIT -> "ERNIE-Image, diffusion model (needs other files): also needs --vae (Flux 2 VAE), --llm (Ministral 3 3B)";
+            case FLUX2_VAE -> "VAE (32 latent channels: Flux 2/ERNIE-Image), VAE: also needs a diffusion model (Flux 2/ERNIE-Image)";
+            case ANIMA_DIT -> "Anima, diffusion model (needs other files): also needs --vae (Qwen-Image VAE), --llm (Qwen3 0.6B)";
         };
         // The real header over a sparse file of the model's size: sdj info reads only the header, so the families of
         // several GB cost nothing here (the files themselves are proven by ParityTest and scripts/models.sh).
@@ -371,6 +374,12 @@ class CommandsTest {
         Cli r = Cli.run("info", file.toString()).expect(0);
         assertTrue(r.out().contains("summary:       " + expected + "\n"), r.out());
         assertTrue(r.out().contains("tensors:       " + arch.tensorCount() + "\n"), r.out());
+        if (arch == Architecture.ERNIE_IMAGE_DIT) {
+            assertTrue(r.out().contains("contains:      diffusion model (DiT, 1 layers)\n"), r.out());
+        }
+        if (arch == Architecture.ANIMA_DIT) {
+            assertTrue(r.out().contains("contains:      diffusion model (DiT, 1 blocks)\n"), r.out());
+        }
         if (arch == Architecture.FLUX_SCHNELL_DIT) {
             // The block counts sd.cpp reads from the names (its log: "flux: depth = 1, depth_single_blocks = 1").
             assertTrue(r.out().contains("contains:      diffusion model (DiT, 1 double + 1 single blocks)\n"), r.out());
@@ -395,7 +404,7 @@ class CommandsTest {
         "transformer_blocks.0.img_mod.1.weight,img_in.weight | Qwen-Image, diffusion model (needs other files): also needs --vae (Qwen-Image VAE), --llm (Qwen2.5-VL 7B)",
         "cap_embedder.0.weight,layers.0.attention.qkv.weight | Z-Image, diffusion model (needs other files): also needs --vae (ae.safetensors), --llm (Qwen3 4B)",
         "double_blocks.0.img_mlp.gate_proj.weight,img_in.weight | Ovis-Image, diffusion model (needs other files): also needs --vae, --llm",
-        "layers.0.adaLN_sa_ln.weight | ERNIE-Image, diffusion model (needs other files): also needs --vae, --llm",
+        "layers.0.adaLN_sa_ln.weight | ERNIE-Image, diffusion model (needs other files): also needs --vae (Flux 2 VAE), --llm (Ministral 3 3B)",
         "llm_adapter.blocks.0.cross_attn.q_proj.weight,blocks.0.cross_attn.norm_k.weight | Anima, diffusion model (needs other files): also needs --vae (Qwen-Image VAE), --llm (Qwen3 0.6B)",
         "blocks.0.cross_attn.norm_k.weight,patch_embedding.weight | Wan (video), diffusion model (needs other files): also needs --vae (Wan VAE), --t5xxl (umt5-xxl)",
     })
