@@ -159,7 +159,7 @@ final class Info extends Subcommand {
             }
             if (vae) {
                 long z = n.ne("decoder.conv_in.weight", 2);
-                String fam = z == 4 ? "SD 1.x/2.x/SDXL" : z == 16 ? "SD3/FLUX.1" : z == 32 ? "Flux 2/ERNIE-Image" : "?";
+                String fam = z == 4 ? "SD 1.x/2.x/SDXL" : z == 16 ? "SD3/FLUX.1" : z == 32 ? "Flux 2" : "?";
                 return new Detected("VAE (" + z + " latent channels: " + fam + ")", "VAE", List.of("VAE"),
                         List.of("a diffusion model (" + fam + ")"), (z == 4 ? "sdj generate -m MODEL" : "sdj generate --diffusion-model MODEL")
                                 + " --vae " + file + " ...");

@@ -364,7 +364,6 @@ class CommandsTest {
             case WAN21_VAE -> "Wan VAE (video, causal 3D), VAE: also needs a Wan diffusion model";
             case UMT5_XXL -> "umt5-xxl text encoder (Wan), text encoder: also needs a Wan diffusion model";
             case ERNIE_IMAGE_DIT -> "ERNIE-Image, diffusion model (needs other files): also needs --vae (Flux 2 VAE), --llm (Ministral 3 3B)";
-            case FLUX2_VAE -> "VAE (32 latent channels: Flux 2/ERNIE-Image), VAE: also needs a diffusion model (Flux 2/ERNIE-Image)";
             case ANIMA_DIT -> "Anima, diffusion model (needs other files): also needs --vae (Qwen-Image VAE), --llm (Qwen3 0.6B)";
         };
         // The real header over a sparse file of the model's size: sdj info reads only the header, so the families of

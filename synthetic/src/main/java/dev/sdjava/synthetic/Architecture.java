@@ -156,19 +156,10 @@ public enum Architecture {
      * in 2x2 patches, a 3072-wide text input from Ministral 3 3B) but <b>truncated to 1 of the real 36 layers</b>:
      * sd.cpp counts the layers from the tensor names. sd.cpp detects it as "Ernie Image" from
      * {@code layers.0.adaLN_sa_ln.weight}. Load it with {@code --diffusion-model} beside {@link #FLUX2_VAE}
-     * ({@code --vae}) and a Ministral 3 3B text encoder ({@code --llm}), which it needs: its DiT takes no empty
+     * ({@code --vae}, the FLUX.2 autoencoder) and a Ministral 3 3B text encoder ({@code --llm}), which it needs: its DiT takes no empty
      * context.
      */
     ERNIE_IMAGE_DIT("ernie-image-dit", "ERNIE-Image diffusion model, real widths (4096), 1 of 36 layers"),
-
-    /**
-     * The FLUX.2 autoencoder as a standalone file, in the naming of {@code flux2_ae.safetensors} ({@code encoder.*},
-     * {@code decoder.*}, {@code quant_conv}, {@code post_quant_conv}): the SD VAE's layout with 32 latent channels,
-     * which sd.cpp picks for FLUX.2 and ERNIE-Image diffusion models ({@code sd_version_uses_flux2_vae}; it
-     * patchifies the latents 2x2 into 128 channels itself). The real file's batch-norm statistics ({@code bn.*})
-     * are not read by sd.cpp and not written. Pass it with {@code --vae}.
-     */
-    FLUX2_VAE("flux2-vae", "FLUX.2 / ERNIE-Image autoencoder (32 latent channels, flux2_ae.safetensors naming)"),
 
     /**
      * An Anima diffusion model as a standalone file, in the naming of {@code anima-preview.safetensors} (everything

@@ -147,7 +147,6 @@ final class Tables {
             case WAN21_VAE -> t.wanVae("");
             case UMT5_XXL -> t.umt5("");
             case ERNIE_IMAGE_DIT -> t.ernieImage("", ERNIE_LAYERS);
-            case FLUX2_VAE -> t.vae("", FLUX2_LATENT_CHANNELS, true);
             case ANIMA_DIT -> t.anima("net.", ANIMA_BLOCKS);
         }
         return Collections.unmodifiableList(t.list);
@@ -883,8 +882,6 @@ final class Tables {
     private static final int ERNIE_IN = 128;
     /** Ministral 3 3B's hidden size, the input of text_proj. */
     private static final int ERNIE_TEXT_IN = 3072;
-    /** The FLUX.2 autoencoder (auto_encoder_kl.hpp with sd_version_uses_flux2_vae): 32 latent channels. */
-    private static final int FLUX2_LATENT_CHANNELS = 32;
     // Anima (anima.hpp AnimaNet): every width is fixed in code; only the block count is read from net.blocks.N.
     /** Of the real model's 28 blocks, the synthetic one keeps the first. */
     static final int ANIMA_BLOCKS = 1;
