@@ -159,7 +159,7 @@ final class Info extends Subcommand {
             }
             if (vae) {
                 long z = n.ne("decoder.conv_in.weight", 2);
-                String fam = z == 4 ? "SD 1.x/2.x/SDXL" : z == 16 ? "SD3/FLUX.1" : z == 32 ? "Flux 2" : "?";
+                String fam = z == 4 ? "SD 1.x/2.x/SDXL" : z == 16 ? "SD3/FLUX.1" : z == 32 ? "FLUX.2" : "?";
                 return new Detected("VAE (" + z + " latent channels: " + fam + ")", "VAE", List.of("VAE"),
                         List.of("a diffusion model (" + fam + ")"), (z == 4 ? "sdj generate -m MODEL" : "sdj generate --diffusion-model MODEL")
                                 + " --vae " + file + " ...");
@@ -221,10 +221,19 @@ final class Info extends Subcommand {
             needs.addAll(List.of("--vae (Qwen-Image VAE)", "--llm (Qwen2.5-VL 7B)"));
             hint = " --cfg-scale 2.5 --sampling-method euler";
         } else if (n.any("double_stream_modulation_img.lin.weight")) {
-            arch = n.any("single_blocks.47.linear1.weight") ? "Flux 2" : "Flux 2 Klein";
-            contains.add("diffusion model (DiT)");
-            needs.addAll(List.of("--vae (Flux 2 VAE)", "--llm (its text encoder)"));
-            hint = " --cfg-scale 1.0 --sampling-method euler";
+            // sd.cpp's get_sd_version tells dev from klein only by single_blocks.47; its FluxRunner counts the blocks
+            // from the names and reads the text width from txt_in: three hidden states of the LLM concatenated
+            // (3 x 5120 of Mistral Small 3.2 for dev, 3 x 2560 of Qwen3 4B or 3 x 4096 of Qwen3 8B for klein 4B / 9B).
+            boolean dev = n.any("single_blocks.47.linear1.weight");
+            long context = n.ne("txt_in.weight", 0);
+            String klein = context == 7680 ? " 4B" : context == 12288 ? " 9B" : "";
+            arch = dev ? "FLUX.2 [dev]" : "FLUX.2 [klein]" + klein;
+            contains.add("diffusion model (DiT, " + n.blocks("double_blocks.") + " double + " + n.blocks("single_blocks.")
+                    + " single blocks)");
+            if (!vae) needs.add("--vae (FLUX.2 VAE)");
+            needs.add("--llm (" + (dev ? "Mistral Small 3.2 24B" : klein.equals(" 4B") ? "Qwen3 4B"
+                    : klein.equals(" 9B") ? "Qwen3 8B" : "Qwen3 4B or 8B") + ")");
+            hint = " --cfg-scale 1.0 --sampling-method euler" + (dev ? "" : " --steps 4");
         } else if (n.any("double_blocks.0.img_mlp.gate_proj.weight")) {
             arch = "Ovis-Image";
             contains.add("diffusion model (DiT)");
@@ -253,7 +262,7 @@ final class Info extends Subcommand {
             arch = "ERNIE-Image";
             // sd.cpp's ErnieImageRunner counts layers.N (the real model has 36).
             contains.add("diffusion model (DiT, " + n.blocks("layers.") + " layers)");
-            needs.addAll(List.of("--vae (Flux 2 VAE)", "--llm (Ministral 3 3B)"));
+            needs.addAll(List.of("--vae (FLUX.2 VAE)", "--llm (Ministral 3 3B)"));
             hint = " --cfg-scale 1.0 --steps 8";
         } else if (n.any("blocks.0.cross_attn.norm_k.weight")) {
             arch = "Wan (video)";

@@ -363,7 +363,10 @@ class CommandsTest {
             case WAN21_T2V_1_3B -> "Wan (video), diffusion model (needs other files): also needs --vae (Wan VAE), --t5xxl (umt5-xxl)";
             case WAN21_VAE -> "Wan VAE (video, causal 3D), VAE: also needs a Wan diffusion model";
             case UMT5_XXL -> "umt5-xxl text encoder (Wan), text encoder: also needs a Wan diffusion model";
-            case ERNIE_IMAGE_DIT -> "ERNIE-Image, diffusion model (needs other files): also needs --vae (Flux 2 VAE), --llm (Ministral 3 3B)";
+            case FLUX2_KLEIN_4B_DIT -> "FLUX.2 [klein] 4B, diffusion model (needs other files): also needs --vae (FLUX.2 VAE), --llm (Qwen3 4B)";
+            case FLUX2_DEV_DIT -> "FLUX.2 [dev], diffusion model (needs other files): also needs --vae (FLUX.2 VAE), --llm (Mistral Small 3.2 24B)";
+            case FLUX2_VAE -> "VAE (32 latent channels: FLUX.2), VAE: also needs a diffusion model (FLUX.2)";
+            case ERNIE_IMAGE_DIT -> "ERNIE-Image, diffusion model (needs other files): also needs --vae (FLUX.2 VAE), --llm (Ministral 3 3B)";
             case ANIMA_DIT -> "Anima, diffusion model (needs other files): also needs --vae (Qwen-Image VAE), --llm (Qwen3 0.6B)";
         };
         // The real header over a sparse file of the model's size: sdj info reads only the header, so the families of
@@ -373,6 +376,11 @@ class CommandsTest {
         Cli r = Cli.run("info", file.toString()).expect(0);
         assertTrue(r.out().contains("summary:       " + expected + "\n"), r.out());
         assertTrue(r.out().contains("tensors:       " + arch.tensorCount() + "\n"), r.out());
+        if (arch == Architecture.FLUX2_KLEIN_4B_DIT || arch == Architecture.FLUX2_DEV_DIT) {
+            // As sd.cpp counts them; dev keeps all 48 single blocks, since single_blocks.47 is what makes it dev.
+            String blocks = arch == Architecture.FLUX2_DEV_DIT ? "1 double + 48 single" : "1 double + 1 single";
+            assertTrue(r.out().contains("contains:      diffusion model (DiT, " + blocks + " blocks)\n"), r.out());
+        }
         if (arch == Architecture.ERNIE_IMAGE_DIT) {
             assertTrue(r.out().contains("contains:      diffusion model (DiT, 1 layers)\n"), r.out());
         }
@@ -398,12 +406,12 @@ class CommandsTest {
         "double_blocks.0.img_attn.qkv.weight,single_blocks.0.linear1.weight,guidance_in.in_layer.weight,img_in.weight | FLUX.1 [dev], diffusion model (needs other files): also needs --vae (ae.safetensors), --clip_l, --t5xxl",
         "double_blocks.0.img_attn.qkv.weight,distilled_guidance_layer.in_proj.weight,img_in.weight | Chroma, diffusion model (needs other files): also needs --vae (ae.safetensors), --t5xxl",
         "double_blocks.0.img_attn.qkv.weight,nerf_final_layer_conv.conv.weight | Chroma Radiance, diffusion model (needs other files): also needs --t5xxl",
-        "double_stream_modulation_img.lin.weight,double_blocks.0.img_attn.qkv.weight,single_blocks.19.linear1.weight | Flux 2 Klein, diffusion model (needs other files): also needs --vae (Flux 2 VAE), --llm (its text encoder)",
-        "double_stream_modulation_img.lin.weight,double_blocks.0.img_attn.qkv.weight,single_blocks.47.linear1.weight | Flux 2, diffusion model (needs other files): also needs --vae (Flux 2 VAE), --llm (its text encoder)",
+        "double_stream_modulation_img.lin.weight,double_blocks.0.img_attn.qkv.weight,single_blocks.19.linear1.weight | FLUX.2 [klein], diffusion model (needs other files): also needs --vae (FLUX.2 VAE), --llm (Qwen3 4B or 8B)",
+        "double_stream_modulation_img.lin.weight,double_blocks.0.img_attn.qkv.weight,single_blocks.47.linear1.weight | FLUX.2 [dev], diffusion model (needs other files): also needs --vae (FLUX.2 VAE), --llm (Mistral Small 3.2 24B)",
         "transformer_blocks.0.img_mod.1.weight,img_in.weight | Qwen-Image, diffusion model (needs other files): also needs --vae (Qwen-Image VAE), --llm (Qwen2.5-VL 7B)",
         "cap_embedder.0.weight,layers.0.attention.qkv.weight | Z-Image, diffusion model (needs other files): also needs --vae (ae.safetensors), --llm (Qwen3 4B)",
         "double_blocks.0.img_mlp.gate_proj.weight,img_in.weight | Ovis-Image, diffusion model (needs other files): also needs --vae, --llm",
-        "layers.0.adaLN_sa_ln.weight | ERNIE-Image, diffusion model (needs other files): also needs --vae (Flux 2 VAE), --llm (Ministral 3 3B)",
+        "layers.0.adaLN_sa_ln.weight | ERNIE-Image, diffusion model (needs other files): also needs --vae (FLUX.2 VAE), --llm (Ministral 3 3B)",
         "llm_adapter.blocks.0.cross_attn.q_proj.weight,blocks.0.cross_attn.norm_k.weight | Anima, diffusion model (needs other files): also needs --vae (Qwen-Image VAE), --llm (Qwen3 0.6B)",
         "blocks.0.cross_attn.norm_k.weight,patch_embedding.weight | Wan (video), diffusion model (needs other files): also needs --vae (Wan VAE), --t5xxl (umt5-xxl)",
     })

@@ -147,6 +147,42 @@ public enum Architecture {
      */
     UMT5_XXL("umt5-xxl", "umt5-xxl text encoder of Wan (24 blocks, width 4096; 11.4 GB in f16)"),
 
+    // ---- FLUX.2 (flux.hpp, auto_encoder_kl.hpp): standalone files in Black Forest Labs' naming
+
+    /**
+     * A FLUX.2 [klein] 4B diffusion model as a standalone file, in the naming of {@code flux-2-klein-4b.safetensors}
+     * ({@code img_in}, {@code time_in}, {@code txt_in}, {@code double_blocks.N}, {@code single_blocks.N},
+     * {@code final_layer} and the modulations shared by all blocks, {@code double_stream_modulation_img/txt} and
+     * {@code single_stream_modulation}; no biases, no {@code guidance_in}), with the real widths (hidden size 3072,
+     * 24 heads of 128, gated MLP 9216, a 7680-wide text input: Qwen3-4B's layers 9, 18 and 27 concatenated, 128
+     * input channels) but <b>truncated to 1 double-stream and 1 single-stream block of the real 5 and 20</b>: sd.cpp
+     * counts the blocks from the names. sd.cpp detects it as "Flux.2 klein" (no {@code single_blocks.47}). Load it
+     * with {@code --diffusion-model}, beside {@link #FLUX2_VAE} ({@code --vae}) and a Qwen3-4B ({@code --llm}).
+     */
+    FLUX2_KLEIN_4B_DIT("flux2-klein-4b-dit", "FLUX.2 [klein] 4B diffusion model, real widths, 1 of 5 double + 1 of 20 single blocks"),
+
+    /**
+     * A FLUX.2 [dev] diffusion model as a standalone file, in the naming of {@code flux2-dev.safetensors} (as
+     * {@link #FLUX2_KLEIN_4B_DIT}, plus {@code guidance_in}), with the real widths (hidden size 6144, 48 heads of
+     * 128, gated MLP 18432, a 15360-wide text input: Mistral Small 3.2's layers 10, 20 and 30 concatenated),
+     * <b>1 double-stream block of the real 8 but all 48 single-stream blocks</b>: sd.cpp tells dev from klein only by
+     * a tensor {@code single_blocks.47.linear1.weight} and needs every block up to the highest index, so 25.4 billion
+     * parameters (50.8 GB in F16, 14.3 GB in q4_0): write it only as GGUF, on a machine that can hold it. sd.cpp
+     * detects it as "Flux.2". Load it with {@code --diffusion-model}, beside {@link #FLUX2_VAE} and a Mistral Small
+     * 3.2 ({@code --llm}).
+     */
+    FLUX2_DEV_DIT("flux2-dev-dit", "FLUX.2 [dev] diffusion model, real widths, 1 of 8 double + all 48 single blocks (25.4 B)"),
+
+    /**
+     * The FLUX.2 autoencoder as a standalone file, in the naming of {@code flux2_ae.safetensors} ({@code encoder.*},
+     * {@code decoder.*}, {@code quant_conv}, {@code post_quant_conv}): the SD VAE's layout with 32 latent channels,
+     * which sd.cpp fixes for FLUX.2 (and reads the decoder's base width from {@code decoder.conv_in}); the latents'
+     * batch-norm statistics are constants in sd.cpp's code, not read from the file, so it has none. sd.cpp folds
+     * 2x2 patches of the 32 channels into the DiT's 128, so an image is 16 pixels per latent. Pass it with
+     * {@code --vae} beside a FLUX.2 diffusion model.
+     */
+    FLUX2_VAE("flux2-vae", "FLUX.2 autoencoder (32 latent channels, flux2_ae.safetensors naming)"),
+
     /**
      * An ERNIE-Image diffusion model as a standalone file, in the naming of Comfy-Org's
      * {@code ernie-image-turbo.safetensors} ({@code x_embedder.proj}, {@code text_proj}, {@code time_embedding},

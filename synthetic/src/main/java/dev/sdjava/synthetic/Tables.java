@@ -146,6 +146,9 @@ final class Tables {
             case WAN21_T2V_1_3B -> t.wanDit("", WAN_1_3B_LAYERS);
             case WAN21_VAE -> t.wanVae("");
             case UMT5_XXL -> t.umt5("");
+            case FLUX2_KLEIN_4B_DIT -> t.flux2("", FLUX2_KLEIN_4B, 1, 1);
+            case FLUX2_DEV_DIT -> t.flux2("", FLUX2_DEV, 1, FLUX2_DEV_SINGLE_BLOCKS);
+            case FLUX2_VAE -> t.vae("", FLUX2_LATENT_CHANNELS, true);
             case ERNIE_IMAGE_DIT -> t.ernieImage("", ERNIE_LAYERS);
             case ANIMA_DIT -> t.anima("net.", ANIMA_BLOCKS);
         }
@@ -870,6 +873,84 @@ final class Tables {
         constant(p + "encoder.final_layer_norm.weight", 1, UMT5_DIM);
     }
 
+    // ---------------------------------------------------------------- FLUX.2 (flux.hpp with sd_version_is_flux2)
+
+    /**
+     * The widths of a FLUX.2 transformer, as in its config: sd.cpp reads the hidden size and the text width from
+     * {@code txt_in}, the head width from the query/key norms and the block counts from the names; it fixes the rest
+     * for FLUX.2 (128 input channels: 32 latent channels in 2x2 patches, patch size 1, MLP ratio 3 with a gated SiLU,
+     * no biases, one modulation shared by all blocks of a kind, RoPE axes 32, 32, 32, 32).
+     *
+     * @param context  the text width: three hidden states of the LLM concatenated (layers 9, 18, 27 of Qwen3-4B for
+     *                 klein, 10, 20, 30 of Mistral Small 3.2 for dev)
+     * @param guidance whether the model has {@code guidance_in} (the guidance-distilled dev does, klein does not)
+     * @param doubleBlocks the real model's double-stream blocks
+     * @param singleBlocks the real model's single-stream blocks
+     */
+    record Flux2Size(int hidden, int context, boolean guidance, int doubleBlocks, int singleBlocks) {
+        static final int HEAD_DIM = 128;
+        static final int IN = 128;
+        static final int MLP_RATIO = 3;
+    }
+
+    /** FLUX.2 [klein] 4B: hidden 3072 (24 heads), text 3 x 2560 (Qwen3-4B), 5 double + 20 single blocks. */
+    static final Flux2Size FLUX2_KLEIN_4B = new Flux2Size(3072, 3 * 2560, false, 5, 20);
+    /** FLUX.2 [dev]: hidden 6144 (48 heads), text 3 x 5120 (Mistral Small 3.2), 8 double + 48 single blocks. */
+    static final Flux2Size FLUX2_DEV = new Flux2Size(6144, 3 * 5120, true, 8, 48);
+    /**
+     * sd.cpp tells FLUX.2 [dev] from klein only by a tensor named {@code single_blocks.47.linear1.weight}
+     * ({@code get_sd_version}) and counts the blocks from the highest index, and every block it counts must be in the
+     * file: so the synthetic dev keeps all 48 single-stream blocks (23.6 billion of its parameters).
+     */
+    static final int FLUX2_DEV_SINGLE_BLOCKS = 48;
+    /** The FLUX.2 autoencoder's latent channels (sd.cpp: {@code z_channels = 32}, {@code embed_dim = 32}). */
+    static final int FLUX2_LATENT_CHANNELS = 32;
+
+    /** FLUX.2's SelfAttention: fused qkv and proj without biases, RMS norms of queries and keys. */
+    private void flux2Attention(String p, int hidden) {
+        linear(p + "qkv.", hidden, 3 * hidden, false);
+        constant(p + "norm.query_norm.scale", 1, Flux2Size.HEAD_DIM);
+        constant(p + "norm.key_norm.scale", 1, Flux2Size.HEAD_DIM);
+        linear(p + "proj.", hidden, hidden, false);
+    }
+
+    /**
+     * The FLUX.2 transformer as Black Forest Labs' flux2-dev / flux-2-klein safetensors name it ({@code img_in},
+     * {@code time_in}, [{@code guidance_in}], {@code txt_in}, {@code double_blocks.N} without their own modulation,
+     * {@code single_blocks.N}, {@code final_layer}, and the shared {@code double_stream_modulation_img/txt} and
+     * {@code single_stream_modulation}), with {@code doubleBlocks} and {@code singleBlocks} of the real blocks.
+     */
+    private void flux2(String p, Flux2Size s, int doubleBlocks, int singleBlocks) {
+        int h = s.hidden();
+        int mlp = Flux2Size.MLP_RATIO * h;
+        linear(p + "img_in.", Flux2Size.IN, h, false);
+        linear(p + "time_in.in_layer.", 256, h, false);
+        linear(p + "time_in.out_layer.", h, h, false);
+        if (s.guidance()) {
+            linear(p + "guidance_in.in_layer.", 256, h, false);
+            linear(p + "guidance_in.out_layer.", h, h, false);
+        }
+        linear(p + "txt_in.", s.context(), h, false);
+        for (int i = 0; i < doubleBlocks; i++) {
+            String b = p + "double_blocks." + i + ".";
+            for (String st : new String[] {"img_", "txt_"}) {
+                flux2Attention(b + st + "attn.", h);
+                linear(b + st + "mlp.0.", h, 2 * mlp, false); // gate and value of the SiLU-gated MLP
+                linear(b + st + "mlp.2.", mlp, h, false);
+            }
+        }
+        for (int i = 0; i < singleBlocks; i++) {
+            String b = p + "single_blocks." + i + ".";
+            linear(b + "linear1.", h, 3 * h + 2 * mlp, false);
+            linear(b + "linear2.", h + mlp, h, false);
+            constant(b + "norm.query_norm.scale", 1, Flux2Size.HEAD_DIM);
+            constant(b + "norm.key_norm.scale", 1, Flux2Size.HEAD_DIM);
+        }
+        linear(p + "final_layer.linear.", h, Flux2Size.IN, false);
+        linear(p + "final_layer.adaLN_modulation.1.", h, 2 * h, false);
+        linear(p + "double_stream_modulation_img.lin.", h, 6 * h, false);
+        linear(p + "double_stream_modulation_txt.lin.", h, 6 * h, false);
+        linear(p + "single_stream_modulation.lin.", h, 3 * h, false);
     // ---------------------------------------------------------------- ERNIE-Image and Anima (ernie_image.hpp, anima.hpp)
 
     // ERNIE-Image (ernie_image.hpp ErnieImageParams): the real widths; sd.cpp reads the layer count from the names.
