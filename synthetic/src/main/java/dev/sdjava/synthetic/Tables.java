@@ -951,6 +951,8 @@ final class Tables {
         linear(p + "double_stream_modulation_img.lin.", h, 6 * h, false);
         linear(p + "double_stream_modulation_txt.lin.", h, 6 * h, false);
         linear(p + "single_stream_modulation.lin.", h, 3 * h, false);
+    }
+
     // ---------------------------------------------------------------- ERNIE-Image and Anima (ernie_image.hpp, anima.hpp)
 
     // ERNIE-Image (ernie_image.hpp ErnieImageParams): the real widths; sd.cpp reads the layer count from the names.
