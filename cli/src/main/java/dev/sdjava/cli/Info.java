@@ -181,8 +181,7 @@ final class Info extends Subcommand {
                         "sdj generate --diffusion-model MODEL " + opt + " " + file + " ...");
             }
             if (llm) {
-                return new Detected("LLM text encoder", "text encoder", List.of("LLM"), List.of("a diffusion model"),
-                        "sdj generate --diffusion-model MODEL --llm " + file + " ...");
+                return llmEncoder(n, file);
             }
             if (n.any("emb_params", "string_to_param", "clip_l", "clip_g") && f.tensors().size() <= 4) {
                 return new Detected("textual inversion embedding", "embedding", List.of(), List.of("a base model"),
@@ -363,6 +362,49 @@ final class Info extends Subcommand {
     }
 
     /** Tensor-name queries; one pass over the names per query (a few thousand names: microseconds). */
+    /**
+     * An LLM text encoder of sd.cpp's llm.hpp (passed with {@code --llm}), told apart by what sd.cpp itself reads:
+     * the width and vocabulary of {@code embed_tokens}, the RMS norms of queries and keys (Qwen3 only) and the layer
+     * count from the names; with the diffusion models its docs/*.md pair it with.
+     */
+    private static Detected llmEncoder(Names n, String file) {
+        long hidden = n.ne("embed_tokens.weight", 0);
+        long vocab = n.ne("embed_tokens.weight", 1);
+        int layers = n.blocks("layers.");
+        boolean qwen3 = n.any("self_attn.q_norm.weight");
+        String name;
+        String forWhat;
+        if (vocab == 131072 && hidden == 5120) {
+            name = "Mistral Small 3.2 24B";
+            forWhat = "FLUX.2 [dev] (which reads layers 10, 20 and 30)";
+        } else if (vocab == 131072 && hidden == 3072) {
+            name = "Ministral 3 3B";
+            forWhat = "ERNIE-Image";
+        } else if (!qwen3 && hidden == 3584) {
+            name = "Qwen2.5-VL 7B";
+            forWhat = "Qwen-Image";
+        } else if (qwen3 && hidden == 2560) {
+            name = "Qwen3 4B";
+            forWhat = "Z-Image or FLUX.2 [klein] 4B (which reads layers 9, 18 and 27)";
+        } else if (qwen3 && hidden == 4096) {
+            name = "Qwen3 8B";
+            forWhat = "FLUX.2 [klein] 9B (which reads layers 9, 18 and 27)";
+        } else if (qwen3 && hidden == 2048) {
+            name = "Qwen3 1.7B";
+            forWhat = "Ovis-Image";
+        } else if (qwen3 && hidden == 1024) {
+            name = "Qwen3 0.6B";
+            forWhat = "Anima";
+        } else {
+            name = qwen3 ? "Qwen3" : "LLM";
+            forWhat = "";
+        }
+        String arch = name + " text encoder (" + layers + (layers == 1 ? " layer)" : " layers)");
+        return new Detected(arch, "text encoder", List.of("LLM (" + name + ")"),
+                List.of(forWhat.isEmpty() ? "a diffusion model" : "a diffusion model: " + forWhat),
+                "sdj generate --diffusion-model MODEL --vae VAE --llm " + file + " ...");
+    }
+
     private static final class Names {
         private final ModelFile f;
         private final boolean gguf;

@@ -368,6 +368,13 @@ class CommandsTest {
             case FLUX2_VAE -> "VAE (32 latent channels: FLUX.2), VAE: also needs a diffusion model (FLUX.2)";
             case ERNIE_IMAGE_DIT -> "ERNIE-Image, diffusion model (needs other files): also needs --vae (FLUX.2 VAE), --llm (Ministral 3 3B)";
             case ANIMA_DIT -> "Anima, diffusion model (needs other files): also needs --vae (Qwen-Image VAE), --llm (Qwen3 0.6B)";
+            case QWEN3_4B_LLM -> "Qwen3 4B text encoder (1 layer), text encoder: also needs a diffusion model: Z-Image or FLUX.2 [klein] 4B (which reads layers 9, 18 and 27)";
+            case QWEN3_4B_KLEIN_LLM -> "Qwen3 4B text encoder (27 layers), text encoder: also needs a diffusion model: Z-Image or FLUX.2 [klein] 4B (which reads layers 9, 18 and 27)";
+            case QWEN3_1_7B_LLM -> "Qwen3 1.7B text encoder (28 layers), text encoder: also needs a diffusion model: Ovis-Image";
+            case QWEN3_0_6B_LLM -> "Qwen3 0.6B text encoder (28 layers), text encoder: also needs a diffusion model: Anima";
+            case QWEN2_5_VL_7B_LLM -> "Qwen2.5-VL 7B text encoder (1 layer), text encoder: also needs a diffusion model: Qwen-Image";
+            case MISTRAL_SMALL_3_2_LLM -> "Mistral Small 3.2 24B text encoder (30 layers), text encoder: also needs a diffusion model: FLUX.2 [dev] (which reads layers 10, 20 and 30)";
+            case MINISTRAL_3_3B_LLM -> "Ministral 3 3B text encoder (1 layer), text encoder: also needs a diffusion model: ERNIE-Image";
         };
         // The real header over a sparse file of the model's size: sdj info reads only the header, so the families of
         // several GB cost nothing here (the files themselves are proven by ParityTest and scripts/models.sh).
