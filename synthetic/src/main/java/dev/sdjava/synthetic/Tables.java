@@ -149,7 +149,10 @@ final class Tables {
             case FLUX2_KLEIN_4B_DIT -> t.flux2("", FLUX2_KLEIN_4B, 1, 1);
             case FLUX2_DEV_DIT -> t.flux2("", FLUX2_DEV, 1, FLUX2_DEV_SINGLE_BLOCKS);
             case FLUX2_VAE -> t.vae("", FLUX2_LATENT_CHANNELS, true);
-            case ERNIE_IMAGE_DIT -> t.ernieImage("", ERNIE_LAYERS);
+            case ERNIE_IMAGE_DIT -> {
+                t.ernieImage("", ERNIE_LAYERS);
+                t.setConstant("adaLN_modulation.1.bias", ERNIE_MODULATION_BIAS);
+            }
             case ANIMA_DIT -> t.anima("net.", ANIMA_BLOCKS);
             case QWEN3_4B_LLM -> t.llm("", QWEN3_4B, 1);
             case QWEN3_4B_KLEIN_LLM -> t.llm("", QWEN3_4B, LLM_KLEIN_LAYERS);
@@ -970,6 +973,12 @@ final class Tables {
     private static final int ERNIE_FFN = 12288;
     /** The FLUX.2 VAE's 32 latent channels in 2x2 patches (patch size 1 in the DiT). */
     private static final int ERNIE_IN = 128;
+    /**
+     * The constant bias of ERNIE-Image's shared adaLN modulation (shift, scale and gate of attention and MLP). With
+     * random weights alone the modulation is about 0.05, so the gates all but close the blocks and the prompt moves
+     * pixels by at most 1 of 255; at 0.5 the blocks (and through them the text tokens) shape the picture.
+     */
+    static final double ERNIE_MODULATION_BIAS = 0.5;
     /** Ministral 3 3B's hidden size, the input of text_proj. */
     private static final int ERNIE_TEXT_IN = 3072;
     // Anima (anima.hpp AnimaNet): every width is fixed in code; only the block count is read from net.blocks.N.
@@ -982,6 +991,18 @@ final class Tables {
     private static final int ANIMA_TEXT_DIM = 1024;
     private static final int ANIMA_ADALN_LORA = 256;
     private static final int ANIMA_LATENT_CHANNELS = 16;
+    /**
+     * The gain of Anima's time embedding output, which is added to every adaLN modulation (shift, scale, gate; the
+     * model has no biases there): at the default 0.5 the gates stay near 0.05 and the prompt moves pixels by at most
+     * 1 of 255; at 4 the blocks, and the text through their cross-attention, shape the picture.
+     */
+    static final double ANIMA_TIME_GAIN = 4.0;
+    /**
+     * The scale of the keys in Anima's cross-attention. sd.cpp pads the adapted text to 512 tokens with zeros, whose
+     * keys give logits of 0; with unit-scale random keys the few prompt tokens get a few of 512 shares of the
+     * attention and the prompt hardly matters. Keys scaled by 4 make the prompt tokens' logits large enough to win.
+     */
+    static final double ANIMA_CROSS_KEY_SCALE = 4.0;
     /** sd.cpp fixes the LLM adapter at 6 blocks of width 1024 over a 32,128-token (T5) embedding. */
     static final int ANIMA_ADAPTER_BLOCKS = 6;
     private static final int ANIMA_ADAPTER_VOCAB = 32128;
@@ -1041,7 +1062,9 @@ final class Tables {
         int h = ANIMA_HIDDEN;
         linear(p + "x_embedder.proj.1.", (ANIMA_LATENT_CHANNELS + 1) * 4, h, false);
         linear(p + "t_embedder.1.linear_1.", h, h, false);
+        gain = ANIMA_TIME_GAIN;
         linear(p + "t_embedder.1.linear_2.", h, 3 * h, false);
+        gain = DEFAULT_GAIN;
         constant(p + "t_embedding_norm.weight", 1, h);
         for (int i = 0; i < blocks; i++) {
             String b = p + "blocks." + i + ".";
@@ -1051,6 +1074,7 @@ final class Tables {
             }
             animaAttention(b + "self_attn.", h, h, ANIMA_HEAD_DIM, "output_proj");
             animaAttention(b + "cross_attn.", h, ANIMA_TEXT_DIM, ANIMA_HEAD_DIM, "output_proj");
+            setConstant(b + "cross_attn.k_norm.weight", ANIMA_CROSS_KEY_SCALE);
             linear(b + "mlp.layer1.", h, 4 * h, false);
             linear(b + "mlp.layer2.", 4 * h, h, false);
         }
