@@ -363,11 +363,6 @@ class CommandsTest {
             case WAN21_T2V_1_3B -> "Wan (video), diffusion model (needs other files): also needs --vae (Wan VAE), --t5xxl (umt5-xxl)";
             case WAN21_VAE -> "Wan VAE (video, causal 3D), VAE: also needs a Wan diffusion model";
             case UMT5_XXL -> "umt5-xxl text encoder (Wan), text encoder: also needs a Wan diffusion model";
-            case FLUX2_KLEIN_4B_DIT -> "FLUX.2 [klein] 4B, diffusion model (needs other files): also needs --vae (FLUX.2 VAE), --llm (Qwen3 4B)";
-            case FLUX2_DEV_DIT -> "FLUX.2 [dev], diffusion model (needs other files): also needs --vae (FLUX.2 VAE), --llm (Mistral Small 3.2 24B)";
-            case FLUX2_VAE -> "VAE (32 latent channels: FLUX.2), VAE: also needs a diffusion model (FLUX.2)";
-            case ERNIE_IMAGE_DIT -> "ERNIE-Image, diffusion model (needs other files): also needs --vae (FLUX.2 VAE), --llm (Ministral 3 3B)";
-            case ANIMA_DIT -> "Anima, diffusion model (needs other files): also needs --vae (Qwen-Image VAE), --llm (Qwen3 0.6B)";
             case QWEN3_4B_LLM -> "Qwen3 4B text encoder (1 layer), text encoder: also needs a diffusion model: Z-Image or FLUX.2 [klein] 4B (which reads layers 9, 18 and 27)";
             case QWEN3_4B_KLEIN_LLM -> "Qwen3 4B text encoder (27 layers), text encoder: also needs a diffusion model: Z-Image or FLUX.2 [klein] 4B (which reads layers 9, 18 and 27)";
             case QWEN3_1_7B_LLM -> "Qwen3 1.7B text encoder (28 layers), text encoder: also needs a diffusion model: Ovis-Image";
@@ -375,6 +370,11 @@ class CommandsTest {
             case QWEN2_5_VL_7B_LLM -> "Qwen2.5-VL 7B text encoder (1 layer), text encoder: also needs a diffusion model: Qwen-Image";
             case MISTRAL_SMALL_3_2_LLM -> "Mistral Small 3.2 24B text encoder (30 layers), text encoder: also needs a diffusion model: FLUX.2 [dev] (which reads layers 10, 20 and 30)";
             case MINISTRAL_3_3B_LLM -> "Ministral 3 3B text encoder (1 layer), text encoder: also needs a diffusion model: ERNIE-Image";
+            case FLUX2_KLEIN_4B_DIT -> "FLUX.2 [klein] 4B, diffusion model (needs other files): also needs --vae (FLUX.2 VAE), --llm (Qwen3 4B)";
+            case FLUX2_DEV_DIT -> "FLUX.2 [dev], diffusion model (needs other files): also needs --vae (FLUX.2 VAE), --llm (Mistral Small 3.2 24B)";
+            case FLUX2_VAE -> "VAE (32 latent channels: FLUX.2), VAE: also needs a diffusion model (FLUX.2)";
+            case ERNIE_IMAGE_DIT -> "ERNIE-Image, diffusion model (needs other files): also needs --vae (FLUX.2 VAE), --llm (Ministral 3 3B)";
+            case ANIMA_DIT -> "Anima, diffusion model (needs other files): also needs --vae (Qwen-Image VAE), --llm (Qwen3 0.6B)";
         };
         // The real header over a sparse file of the model's size: sdj info reads only the header, so the families of
         // several GB cost nothing here (the files themselves are proven by ParityTest and scripts/models.sh).
