@@ -154,8 +154,16 @@ final class Info extends Subcommand {
                         List.of("a diffusion model"), "sdj generate -m MODEL --taesd " + file + " ...");
             }
             if (n.any("decoder.middle.0.residual.0.gamma")) {
+                // sd.cpp decodes Qwen-Image's latents with this same Wan 2.1 VAE (qwen_image_vae.safetensors).
                 return new Detected("Wan VAE (video, causal 3D)", "VAE", List.of("VAE"),
-                        List.of("a Wan diffusion model"), "sdj video --diffusion-model MODEL --vae " + file + " ...");
+                        List.of("a Wan or Qwen-Image diffusion model"), "sdj video --diffusion-model MODEL --vae " + file + " ...");
+            }
+            if (n.any("merger.ln_q.weight", "v.patch_embd.weight") && !llm) {
+                // Qwen2.5-VL's vision tower alone (HF naming without "visual.", or llama.cpp's mmproj naming); with
+                // the language model in the same file (Comfy-Org's qwen_2.5_vl_7b) it is an LLM text encoder below.
+                return new Detected("Qwen2.5-VL vision encoder", "vision encoder", List.of("vision encoder"),
+                        List.of("a Qwen-Image-Edit diffusion model", "--llm (Qwen2.5-VL 7B)"),
+                        "sdj generate --diffusion-model MODEL --llm LLM --llm_vision " + file + " -r IMAGE ...");
             }
             if (vae) {
                 long z = n.ne("decoder.conv_in.weight", 2);
@@ -215,7 +223,8 @@ final class Info extends Subcommand {
             contains.add("diffusion model (DiT)");
             needs.add("--t5xxl");
         } else if (n.any("transformer_blocks.0.img_mod.1.weight")) {
-            arch = "Qwen-Image";
+            // Qwen-Image-Edit and Edit-2509 have Qwen-Image's layout; only Edit-2511 marks itself (zero_cond_t).
+            arch = n.any("__index_timestep_zero__") ? "Qwen-Image-Edit-2511" : "Qwen-Image / Qwen-Image-Edit";
             contains.add("diffusion model (MMDiT)");
             needs.addAll(List.of("--vae (Qwen-Image VAE)", "--llm (Qwen2.5-VL 7B)"));
             hint = " --cfg-scale 2.5 --sampling-method euler";

@@ -361,7 +361,7 @@ class CommandsTest {
             case FLUX_VAE -> "VAE (16 latent channels: SD3/FLUX.1), VAE: also needs a diffusion model (SD3/FLUX.1)";
             case CLIP_L -> "CLIP-L text encoder, text encoder: also needs a diffusion model (FLUX.1, SD3 or SDXL)";
             case WAN21_T2V_1_3B -> "Wan (video), diffusion model (needs other files): also needs --vae (Wan VAE), --t5xxl (umt5-xxl)";
-            case WAN21_VAE -> "Wan VAE (video, causal 3D), VAE: also needs a Wan diffusion model";
+            case WAN21_VAE -> "Wan VAE (video, causal 3D), VAE: also needs a Wan or Qwen-Image diffusion model";
             case UMT5_XXL -> "umt5-xxl text encoder (Wan), text encoder: also needs a Wan diffusion model";
             case QWEN3_4B_LLM -> "Qwen3 4B text encoder (1 layer), text encoder: also needs a diffusion model: Z-Image or FLUX.2 [klein] 4B (which reads layers 9, 18 and 27)";
             case QWEN3_4B_KLEIN_LLM -> "Qwen3 4B text encoder (27 layers), text encoder: also needs a diffusion model: Z-Image or FLUX.2 [klein] 4B (which reads layers 9, 18 and 27)";
@@ -373,6 +373,8 @@ class CommandsTest {
             case FLUX2_KLEIN_4B_DIT -> "FLUX.2 [klein] 4B, diffusion model (needs other files): also needs --vae (FLUX.2 VAE), --llm (Qwen3 4B)";
             case FLUX2_DEV_DIT -> "FLUX.2 [dev], diffusion model (needs other files): also needs --vae (FLUX.2 VAE), --llm (Mistral Small 3.2 24B)";
             case FLUX2_VAE -> "VAE (32 latent channels: FLUX.2), VAE: also needs a diffusion model (FLUX.2)";
+            case QWEN_IMAGE_DIT -> "Qwen-Image / Qwen-Image-Edit, diffusion model (needs other files): also needs --vae (Qwen-Image VAE), --llm (Qwen2.5-VL 7B)";
+            case QWEN25_VL_VISION -> "Qwen2.5-VL vision encoder, vision encoder: also needs a Qwen-Image-Edit diffusion model, --llm (Qwen2.5-VL 7B)";
             case ERNIE_IMAGE_DIT -> "ERNIE-Image, diffusion model (needs other files): also needs --vae (FLUX.2 VAE), --llm (Ministral 3 3B)";
             case ANIMA_DIT -> "Anima, diffusion model (needs other files): also needs --vae (Qwen-Image VAE), --llm (Qwen3 0.6B)";
         };
@@ -415,7 +417,10 @@ class CommandsTest {
         "double_blocks.0.img_attn.qkv.weight,nerf_final_layer_conv.conv.weight | Chroma Radiance, diffusion model (needs other files): also needs --t5xxl",
         "double_stream_modulation_img.lin.weight,double_blocks.0.img_attn.qkv.weight,single_blocks.19.linear1.weight | FLUX.2 [klein], diffusion model (needs other files): also needs --vae (FLUX.2 VAE), --llm (Qwen3 4B or 8B)",
         "double_stream_modulation_img.lin.weight,double_blocks.0.img_attn.qkv.weight,single_blocks.47.linear1.weight | FLUX.2 [dev], diffusion model (needs other files): also needs --vae (FLUX.2 VAE), --llm (Mistral Small 3.2 24B)",
-        "transformer_blocks.0.img_mod.1.weight,img_in.weight | Qwen-Image, diffusion model (needs other files): also needs --vae (Qwen-Image VAE), --llm (Qwen2.5-VL 7B)",
+        "v.patch_embd.weight,v.blk.0.attn_q.weight,mm.0.weight | Qwen2.5-VL vision encoder, vision encoder: also needs a Qwen-Image-Edit diffusion model, --llm (Qwen2.5-VL 7B)",
+        "model.embed_tokens.weight,model.layers.0.self_attn.q_proj.weight,visual.merger.ln_q.weight | LLM text encoder (1 layer), text encoder: also needs a diffusion model",
+        "transformer_blocks.0.img_mod.1.weight,img_in.weight,__index_timestep_zero__ | Qwen-Image-Edit-2511, diffusion model (needs other files): also needs --vae (Qwen-Image VAE), --llm (Qwen2.5-VL 7B)",
+        "transformer_blocks.0.img_mod.1.weight,img_in.weight | Qwen-Image / Qwen-Image-Edit, diffusion model (needs other files): also needs --vae (Qwen-Image VAE), --llm (Qwen2.5-VL 7B)",
         "cap_embedder.0.weight,layers.0.attention.qkv.weight | Z-Image, diffusion model (needs other files): also needs --vae (ae.safetensors), --llm (Qwen3 4B)",
         "double_blocks.0.img_mlp.gate_proj.weight,img_in.weight | Ovis-Image, diffusion model (needs other files): also needs --vae, --llm",
         "layers.0.adaLN_sa_ln.weight | ERNIE-Image, diffusion model (needs other files): also needs --vae (FLUX.2 VAE), --llm (Ministral 3 3B)",

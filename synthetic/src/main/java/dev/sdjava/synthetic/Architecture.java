@@ -241,6 +241,37 @@ public enum Architecture {
      */
     FLUX2_VAE("flux2-vae", "FLUX.2 autoencoder (32 latent channels, flux2_ae.safetensors naming)"),
 
+    // ---- Qwen-Image
+    /**
+     * A Qwen-Image diffusion model (MMDiT) as a standalone file, in the naming of Comfy-Org's
+     * {@code qwen_image_fp8_e4m3fn.safetensors} ({@code time_text_embed.timestep_embedder.linear_1/2},
+     * {@code txt_norm}, {@code img_in}, {@code txt_in}, {@code transformer_blocks.N} with {@code img_mod.1},
+     * {@code txt_mod.1}, the joint attention {@code attn.to_q/k/v}, {@code attn.add_q/k/v_proj}, their RMS norms,
+     * {@code attn.to_out.0}, {@code attn.to_add_out} and the GELU feed-forwards {@code img_mlp}/{@code txt_mlp},
+     * {@code norm_out.linear}, {@code proj_out}), with the real model's widths (hidden size 3072, 24 heads of 128,
+     * feed-forward 12288, a 3584-wide text context from Qwen2.5-VL 7B, 16 latent channels in 2x2 patches) but
+     * <b>1 transformer block of the real 60</b>: sd.cpp counts the blocks from the names. 45 tensors, 380,354,624
+     * parameters (0.76 GB in F16; the real model has 20 billion). The modulation biases are 1 (gates of 1), so the
+     * prompt and reference images visibly change the picture. sd.cpp detects it as "Qwen Image". The Qwen-Image-Edit and Edit-2509 DiTs have exactly this layout (only Edit-2511 adds a
+     * {@code __index_timestep_zero__} marker), so this file serves the edit path too, with {@code -r}. Load it with
+     * {@code --diffusion-model} beside {@link #WAN21_VAE} (Qwen-Image's VAE is the Wan 2.1 VAE, same names and
+     * shapes) and a Qwen2.5-VL text encoder ({@code --llm}).
+     */
+    QWEN_IMAGE_DIT("qwen-image-dit", "Qwen-Image diffusion model (MMDiT), real widths, 1 of 60 blocks"),
+
+    /**
+     * The vision tower of Qwen2.5-VL 7B as a standalone file for {@code --llm_vision}, in the Hugging Face naming of
+     * the {@code visual.} part of {@code qwen_2.5_vl_7b.safetensors} without that prefix ({@code patch_embed.proj}:
+     * a 2x14x14 3D convolution, {@code blocks.N} with fused {@code attn.qkv}, {@code attn.proj}, SwiGLU
+     * {@code mlp.gate_proj/up_proj/down_proj} with biases, RMS norms {@code norm1}/{@code norm2}, and the
+     * {@code merger}: {@code ln_q}, {@code mlp.0}, {@code mlp.2} into the LLM's 3584 width): the full 32 blocks of
+     * width 1280, because sd.cpp fixes the vision tower's depth and widths in code (llm.hpp LLMVisionParams: it
+     * reads nothing from the file but the presence of {@code visual.} tensors): 390 tensors, 676,550,144 parameters
+     * (1.35 GB in F16). sd.cpp runs it on the reference
+     * images of Qwen-Image-Edit ({@code -r}) and puts its output into the text encoder's prompt.
+     */
+    QWEN25_VL_VISION("qwen2.5-vl-vision", "Qwen2.5-VL 7B vision tower for --llm_vision (32 blocks, width 1280)"),
+
     /**
      * An ERNIE-Image diffusion model as a standalone file, in the naming of Comfy-Org's
      * {@code ernie-image-turbo.safetensors} ({@code x_embedder.proj}, {@code text_proj}, {@code time_embedding},

@@ -156,6 +156,8 @@ final class Tables {
             case FLUX2_KLEIN_4B_DIT -> t.flux2("", FLUX2_KLEIN_4B, 1, 1);
             case FLUX2_DEV_DIT -> t.flux2("", FLUX2_DEV, 1, FLUX2_DEV_SINGLE_BLOCKS);
             case FLUX2_VAE -> t.vae("", FLUX2_LATENT_CHANNELS, true);
+            case QWEN_IMAGE_DIT -> t.qwenImageDit("", QWEN_IMAGE_LAYERS);
+            case QWEN25_VL_VISION -> t.qwenVision("");
             case ERNIE_IMAGE_DIT -> {
                 t.ernieImage("", ERNIE_LAYERS);
                 t.setConstant("adaLN_modulation.1.bias", ERNIE_MODULATION_BIAS);
@@ -1033,6 +1035,88 @@ final class Tables {
         linear(p + "double_stream_modulation_img.lin.", h, 6 * h, false);
         linear(p + "double_stream_modulation_txt.lin.", h, 6 * h, false);
         linear(p + "single_stream_modulation.lin.", h, 3 * h, false);
+    }
+
+    // ---- Qwen-Image (qwen_image.hpp QwenImageModel, Comfy-Org naming; llm.hpp VisionModel, Hugging Face naming)
+
+    /** Of the real Qwen-Image's 60 transformer blocks the synthetic one keeps the first (sd.cpp counts them). */
+    static final int QWEN_IMAGE_LAYERS = 1;
+    private static final int QWEN_HIDDEN = 3072;
+    private static final int QWEN_HEAD_DIM = 128;
+    /** Qwen2.5-VL 7B's hidden size: the text context of the DiT and the output width of the vision merger. */
+    private static final int QWEN_CONTEXT = 3584;
+    /** 16 latent channels in 2x2 patches. */
+    private static final int QWEN_IN = 64;
+    /**
+     * The constant bias of each block's {@code img_mod.1} and {@code txt_mod.1} (shift, scale and gate of both
+     * halves). With zero biases the random modulation makes the gates about 0.05, the joint attention barely reaches
+     * the image stream, and neither the prompt nor a reference image ({@code -r}) changes more than a pixel value or
+     * two (measured with sd-cli at 16x16); with gates of 1 they change the picture clearly.
+     */
+    static final double QWEN_MOD_BIAS = 1.0;
+    // The Qwen2.5-VL vision tower (llm.hpp LLMVisionParams): fixed in code, so written in full.
+    private static final int QWEN_VISION_LAYERS = 32;
+    private static final int QWEN_VISION_HIDDEN = 1280;
+    private static final int QWEN_VISION_FF = 3420;
+    private static final int QWEN_VISION_PATCH = 14;
+    private static final int QWEN_VISION_TEMPORAL_PATCH = 2;
+    private static final int QWEN_VISION_MERGE = 2;
+
+    /**
+     * The Qwen-Image MMDiT: timestep embedding, the text input's RMS norm and projection, {@code layers} joint
+     * blocks (each with image and text modulation, joint attention with RMS-normed queries and keys, GELU
+     * feed-forwards of 4x width; their layer norms have no parameters), the adaptive output norm and projection.
+     */
+    private void qwenImageDit(String p, int layers) {
+        int dim = QWEN_HIDDEN;
+        linear(p + "time_text_embed.timestep_embedder.linear_1.", 256, dim, true);
+        linear(p + "time_text_embed.timestep_embedder.linear_2.", dim, dim, true);
+        constant(p + "txt_norm.weight", 1, QWEN_CONTEXT);
+        linear(p + "img_in.", QWEN_IN, dim, true);
+        linear(p + "txt_in.", QWEN_CONTEXT, dim, true);
+        for (int i = 0; i < layers; i++) {
+            String b = p + "transformer_blocks." + i + ".";
+            for (String s : new String[] {"img_", "txt_"}) {
+                linear(b + s + "mod.1.", dim, 6 * dim, true);
+                setConstant(b + s + "mod.1.bias", QWEN_MOD_BIAS);
+                linear(b + s + "mlp.net.0.proj.", dim, 4 * dim, true);
+                linear(b + s + "mlp.net.2.", 4 * dim, dim, true);
+            }
+            String a = b + "attn.";
+            for (String l : new String[] {"to_q.", "to_k.", "to_v.", "add_q_proj.", "add_k_proj.", "add_v_proj."}) {
+                linear(a + l, dim, dim, true);
+            }
+            for (String n : new String[] {"norm_q.", "norm_k.", "norm_added_q.", "norm_added_k."}) {
+                constant(a + n + "weight", 1, QWEN_HEAD_DIM);
+            }
+            linear(a + "to_out.0.", dim, dim, true);
+            linear(a + "to_add_out.", dim, dim, true);
+        }
+        linear(p + "norm_out.linear.", dim, 2 * dim, true);
+        linear(p + "proj_out.", dim, QWEN_IN, true);
+    }
+
+    /**
+     * The Qwen2.5-VL vision tower: the 3D patch embedding (no bias), 32 blocks (RMS norm, fused qkv attention, RMS
+     * norm, SwiGLU MLP with biases) and the patch merger (RMS norm, then 2x2 merged patches through a GELU MLP).
+     */
+    private void qwenVision(String p) {
+        int dim = QWEN_VISION_HIDDEN;
+        weight(p + "patch_embed.proj.weight", dim, 3, QWEN_VISION_TEMPORAL_PATCH, QWEN_VISION_PATCH, QWEN_VISION_PATCH);
+        for (int i = 0; i < QWEN_VISION_LAYERS; i++) {
+            String b = p + "blocks." + i + ".";
+            constant(b + "norm1.weight", 1, dim);
+            linear(b + "attn.qkv.", dim, 3 * dim, true);
+            linear(b + "attn.proj.", dim, dim, true);
+            constant(b + "norm2.weight", 1, dim);
+            linear(b + "mlp.gate_proj.", dim, QWEN_VISION_FF, true);
+            linear(b + "mlp.up_proj.", dim, QWEN_VISION_FF, true);
+            linear(b + "mlp.down_proj.", QWEN_VISION_FF, dim, true);
+        }
+        int merged = dim * QWEN_VISION_MERGE * QWEN_VISION_MERGE;
+        constant(p + "merger.ln_q.weight", 1, dim);
+        linear(p + "merger.mlp.0.", merged, merged, true);
+        linear(p + "merger.mlp.2.", merged, QWEN_CONTEXT, true);
     }
 
     // ---------------------------------------------------------------- ERNIE-Image and Anima (ernie_image.hpp, anima.hpp)

@@ -333,6 +333,37 @@ class SyntheticModelTest {
     }
 
     /**
+     * Qwen-Image's DiT has the names and shapes sd.cpp's QwenImageModel builds (one block: it counts them) and the
+     * modulation biases that let the conditioning through; the vision tower has llm.hpp's fixed 32 blocks.
+     */
+    @Test
+    void qwenImageHasTheShapesSdCppReads() {
+        Architecture dit = Architecture.QWEN_IMAGE_DIT;
+        assertEquals(45, dit.tensorCount());
+        assertEquals(380_354_624L, dit.parameterCount());
+        // 2 streams x (mod + 2 MLP linears) x (weight, bias), 8 attention linears x 2, 4 query/key norms
+        assertEquals(2 * 3 * 2 + 8 * 2 + 4, count(dit, "transformer_blocks.0."));
+        assertFalse(has(dit, "transformer_blocks.1.img_mod.1.weight"));
+        assertShape(dit, "transformer_blocks.0.img_mod.1.weight", 6 * 3072, 3072);
+        assertShape(dit, "transformer_blocks.0.img_mlp.net.0.proj.weight", 4 * 3072, 3072);
+        assertShape(dit, "transformer_blocks.0.attn.norm_added_k.weight", 128);
+        assertShape(dit, "txt_in.weight", 3072, 3584);
+        assertShape(dit, "proj_out.weight", 64, 3072);
+        TensorSpec bias = dit.tensors().stream().filter(t -> t.name().equals("transformer_blocks.0.txt_mod.1.bias"))
+                .findFirst().orElseThrow();
+        assertFalse(bias.isRandom());
+        assertEquals(Tables.QWEN_MOD_BIAS, bias.constant());
+
+        Architecture vision = Architecture.QWEN25_VL_VISION;
+        assertEquals(390, vision.tensorCount());
+        assertEquals(676_550_144L, vision.parameterCount());
+        assertEquals(32 * 12, count(vision, "blocks."));
+        assertShape(vision, "patch_embed.proj.weight", 1280, 3, 2, 14, 14);
+        assertShape(vision, "blocks.31.mlp.gate_proj.weight", 3420, 1280);
+        assertShape(vision, "merger.mlp.2.weight", 3584, 5120);
+    }
+
+    /**
      * ERNIE-Image and Anima carry the names sd.cpp detects them by and reads their sizes from; the parameter counts
      * are the sums worked out by hand from ernie_image.hpp and anima.hpp (docs/MODELS.md).
      */
