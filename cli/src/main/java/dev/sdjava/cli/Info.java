@@ -219,7 +219,8 @@ final class Info extends Subcommand {
         } else if (n.any("llm_adapter.blocks.0.cross_attn.q_proj.weight")) {
             // Before Wan: sd.cpp returns Anima as soon as it sees the adapter, whatever other blocks the file has.
             arch = "Anima";
-            contains.add("diffusion model (DiT)");
+            // sd.cpp's AnimaRunner counts net.blocks.N (the real model has 28); the adapter's 6 blocks are fixed.
+            contains.add(n.any("net.blocks.") ? "diffusion model (DiT, " + n.blocks("net.blocks.") + " blocks)" : "diffusion model (DiT)");
             needs.addAll(List.of("--vae (Qwen-Image VAE)", "--llm (Qwen3 0.6B)"));
             hint = " --cfg-scale 6.0 --sampling-method euler";
         } else if (n.any("nerf_final_layer_conv.")) {
@@ -278,8 +279,10 @@ final class Info extends Subcommand {
             hint = " --cfg-scale 1.0";
         } else if (n.any("layers.0.adaLN_sa_ln.weight")) {
             arch = "ERNIE-Image";
-            contains.add("diffusion model (DiT)");
-            needs.addAll(List.of("--vae", "--llm"));
+            // sd.cpp's ErnieImageRunner counts layers.N (the real model has 36).
+            contains.add("diffusion model (DiT, " + n.blocks("layers.") + " layers)");
+            needs.addAll(List.of("--vae (FLUX.2 VAE)", "--llm (Ministral 3 3B)"));
+            hint = " --cfg-scale 1.0 --steps 8";
         } else if (n.any("blocks.0.cross_attn.norm_k.weight")) {
             arch = "Wan (video)";
             contains.add("diffusion model (DiT)");

@@ -380,6 +380,8 @@ class CommandsTest {
             case QWEN25_VL_VISION -> "Qwen2.5-VL vision encoder, vision encoder: also needs a Qwen-Image-Edit diffusion model, --llm (Qwen2.5-VL 7B)";
             case Z_IMAGE_DIT -> "Z-Image, diffusion model (needs other files): also needs --vae (ae.safetensors), --llm (Qwen3 4B)";
             case OVIS_IMAGE_DIT -> "Ovis-Image, diffusion model (needs other files): also needs --vae (ae.safetensors), --llm (Qwen3 1.7B, of Ovis 2.5)";
+            case ERNIE_IMAGE_DIT -> "ERNIE-Image, diffusion model (needs other files): also needs --vae (FLUX.2 VAE), --llm (Ministral 3 3B)";
+            case ANIMA_DIT -> "Anima, diffusion model (needs other files): also needs --vae (Qwen-Image VAE), --llm (Qwen3 0.6B)";
         };
         // The real header over a sparse file of the model's size: sdj info reads only the header, so the families of
         // several GB cost nothing here (the files themselves are proven by ParityTest and scripts/models.sh).
@@ -392,6 +394,12 @@ class CommandsTest {
             // As sd.cpp counts them; dev keeps all 48 single blocks, since single_blocks.47 is what makes it dev.
             String blocks = arch == Architecture.FLUX2_DEV_DIT ? "1 double + 48 single" : "1 double + 1 single";
             assertTrue(r.out().contains("contains:      diffusion model (DiT, " + blocks + " blocks)\n"), r.out());
+        }
+        if (arch == Architecture.ERNIE_IMAGE_DIT) {
+            assertTrue(r.out().contains("contains:      diffusion model (DiT, 1 layers)\n"), r.out());
+        }
+        if (arch == Architecture.ANIMA_DIT) {
+            assertTrue(r.out().contains("contains:      diffusion model (DiT, 1 blocks)\n"), r.out());
         }
         if (arch == Architecture.FLUX_SCHNELL_DIT) {
             // The block counts sd.cpp reads from the names (its log: "flux: depth = 1, depth_single_blocks = 1").
@@ -434,7 +442,7 @@ class CommandsTest {
         "transformer_blocks.0.img_mod.1.weight,img_in.weight | Qwen-Image / Qwen-Image-Edit, diffusion model (needs other files): also needs --vae (Qwen-Image VAE), --llm (Qwen2.5-VL 7B)",
         "cap_embedder.0.weight,layers.0.attention.qkv.weight | Z-Image, diffusion model (needs other files): also needs --vae (ae.safetensors), --llm (Qwen3 4B)",
         "double_blocks.0.img_mlp.gate_proj.weight,img_in.weight | Ovis-Image, diffusion model (needs other files): also needs --vae (ae.safetensors), --llm (Qwen3 1.7B, of Ovis 2.5)",
-        "layers.0.adaLN_sa_ln.weight | ERNIE-Image, diffusion model (needs other files): also needs --vae, --llm",
+        "layers.0.adaLN_sa_ln.weight | ERNIE-Image, diffusion model (needs other files): also needs --vae (FLUX.2 VAE), --llm (Ministral 3 3B)",
         "llm_adapter.blocks.0.cross_attn.q_proj.weight,blocks.0.cross_attn.norm_k.weight | Anima, diffusion model (needs other files): also needs --vae (Qwen-Image VAE), --llm (Qwen3 0.6B)",
         "blocks.0.cross_attn.norm_k.weight,patch_embedding.weight | Wan (video), diffusion model (needs other files): also needs --vae (Wan VAE), --t5xxl (umt5-xxl)",
     })

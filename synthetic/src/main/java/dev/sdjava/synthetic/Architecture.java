@@ -331,7 +331,35 @@ public enum Architecture {
      * the names. 49 tensors, 630,509,376 parameters (1.26 GB in F16; the real model has 7.3 billion). Load it with
      * {@code --diffusion-model} beside {@link #FLUX_VAE} ({@code --vae}) and {@link #QWEN3_1_7B_LLM} ({@code --llm}).
      */
-    OVIS_IMAGE_DIT("ovis-image-dit", "Ovis-Image diffusion model, real widths, 1 of 6 double + 1 of 27 single blocks");
+    OVIS_IMAGE_DIT("ovis-image-dit", "Ovis-Image diffusion model, real widths, 1 of 6 double + 1 of 27 single blocks"),
+
+    /**
+     * An ERNIE-Image diffusion model as a standalone file, in the naming of Comfy-Org's
+     * {@code ernie-image-turbo.safetensors} ({@code x_embedder.proj}, {@code text_proj}, {@code time_embedding},
+     * {@code adaLN_modulation.1}, {@code layers.N} with {@code adaLN_sa_ln}, {@code self_attention},
+     * {@code adaLN_mlp_ln}, {@code mlp}, then {@code final_norm}, {@code final_linear}), with the real model's widths
+     * (hidden size 4096, 32 heads of 128, feed-forward 12288, 128 input channels: the FLUX.2 VAE's 32 latent channels
+     * in 2x2 patches, a 3072-wide text input from Ministral 3 3B) but <b>truncated to 1 of the real 36 layers</b>:
+     * sd.cpp counts the layers from the tensor names. sd.cpp detects it as "Ernie Image" from
+     * {@code layers.0.adaLN_sa_ln.weight}. Load it with {@code --diffusion-model} beside {@link #FLUX2_VAE}
+     * ({@code --vae}, the FLUX.2 autoencoder) and a Ministral 3 3B text encoder ({@code --llm}), which it needs: its DiT takes no empty
+     * context.
+     */
+    ERNIE_IMAGE_DIT("ernie-image-dit", "ERNIE-Image diffusion model, real widths (4096), 1 of 36 layers"),
+
+    /**
+     * An Anima diffusion model as a standalone file, in the naming of {@code anima-preview.safetensors} (everything
+     * under {@code net.}: {@code x_embedder}, {@code t_embedder}, {@code t_embedding_norm}, {@code blocks.N} with
+     * self- and cross-attention and an MLP, each modulated by an adaLN-LoRA, {@code final_layer}, and
+     * {@code llm_adapter}: a 32,128-token embedding, {@code blocks.0}-{@code blocks.5}, {@code out_proj},
+     * {@code norm}). sd.cpp fixes every width (hidden size 2048, 16 heads of 128, text width 1024) and the adapter's
+     * 6 blocks in code, and reads only the number of {@code net.blocks.N}: the synthetic one keeps <b>1 of the real
+     * 28 blocks</b> and all 6 adapter blocks. sd.cpp detects it as "Anima" from
+     * {@code llm_adapter.blocks.0.cross_attn.q_proj.weight}. Load it with {@code --diffusion-model} beside
+     * {@link #WAN21_VAE} (Anima uses the Qwen-Image VAE, which is Wan 2.1's layout) with {@code --vae} and a Qwen3
+     * 0.6B text encoder with {@code --llm}.
+     */
+    ANIMA_DIT("anima-dit", "Anima diffusion model, real widths (2048), 1 of 28 blocks, the full 6-block LLM adapter");
 
     private final String fileStem;
     private final String description;

@@ -163,6 +163,11 @@ final class Tables {
             case QWEN25_VL_VISION -> t.qwenVision("");
             case Z_IMAGE_DIT -> t.zImage("");
             case OVIS_IMAGE_DIT -> t.ovisImage("", OVIS_DOUBLE_BLOCKS, OVIS_SINGLE_BLOCKS);
+            case ERNIE_IMAGE_DIT -> {
+                t.ernieImage("", ERNIE_LAYERS);
+                t.setConstant("adaLN_modulation.1.bias", ERNIE_MODULATION_BIAS);
+            }
+            case ANIMA_DIT -> t.anima("net.", ANIMA_BLOCKS);
         }
         return Collections.unmodifiableList(t.list);
     }
@@ -1301,5 +1306,140 @@ final class Tables {
         }
         linear(p + "final_layer.linear.", h, FLUX_IN, true);
         linear(p + "final_layer.adaLN_modulation.1.", h, 2 * h, true);
+    }
+
+    // ---------------------------------------------------------------- ERNIE-Image and Anima (ernie_image.hpp, anima.hpp)
+
+    // ERNIE-Image (ernie_image.hpp ErnieImageParams): the real widths; sd.cpp reads the layer count from the names.
+    /** Of the real model's 36 layers, the synthetic one keeps the first. */
+    static final int ERNIE_LAYERS = 1;
+    private static final int ERNIE_HIDDEN = 4096;
+    private static final int ERNIE_HEAD_DIM = 128;
+    private static final int ERNIE_FFN = 12288;
+    /** The FLUX.2 VAE's 32 latent channels in 2x2 patches (patch size 1 in the DiT). */
+    private static final int ERNIE_IN = 128;
+    /**
+     * The constant bias of ERNIE-Image's shared adaLN modulation (shift, scale and gate of attention and MLP). With
+     * random weights alone the modulation is about 0.05, so the gates all but close the blocks and the prompt moves
+     * pixels by at most 1 of 255; at 0.5 the blocks (and through them the text tokens) shape the picture.
+     */
+    static final double ERNIE_MODULATION_BIAS = 0.5;
+    /** Ministral 3 3B's hidden size, the input of text_proj. */
+    private static final int ERNIE_TEXT_IN = 3072;
+    // Anima (anima.hpp AnimaNet): every width is fixed in code; only the block count is read from net.blocks.N.
+    /** Of the real model's 28 blocks, the synthetic one keeps the first. */
+    static final int ANIMA_BLOCKS = 1;
+    private static final int ANIMA_HIDDEN = 2048;
+    private static final int ANIMA_HEADS = 16;
+    private static final int ANIMA_HEAD_DIM = 128;
+    /** Qwen3 0.6B's hidden size: the adapter's source width and the cross-attention's context width. */
+    private static final int ANIMA_TEXT_DIM = 1024;
+    private static final int ANIMA_ADALN_LORA = 256;
+    private static final int ANIMA_LATENT_CHANNELS = 16;
+    /**
+     * The gain of Anima's time embedding output, which is added to every adaLN modulation (shift, scale, gate; the
+     * model has no biases there): at the default 0.5 the gates stay near 0.05 and the prompt moves pixels by at most
+     * 1 of 255; at 4 the blocks, and the text through their cross-attention, shape the picture.
+     */
+    static final double ANIMA_TIME_GAIN = 4.0;
+    /**
+     * The scale of the keys in Anima's cross-attention. sd.cpp pads the adapted text to 512 tokens with zeros, whose
+     * keys give logits of 0; with unit-scale random keys the few prompt tokens get a few of 512 shares of the
+     * attention and the prompt hardly matters. Keys scaled by 4 make the prompt tokens' logits large enough to win.
+     */
+    static final double ANIMA_CROSS_KEY_SCALE = 4.0;
+    /** sd.cpp fixes the LLM adapter at 6 blocks of width 1024 over a 32,128-token (T5) embedding. */
+    static final int ANIMA_ADAPTER_BLOCKS = 6;
+    private static final int ANIMA_ADAPTER_VOCAB = 32128;
+
+    /**
+     * The ERNIE-Image DiT in the naming of Comfy-Org's {@code ernie-image-turbo.safetensors}: a 1x1 patch embedding
+     * of the 128 FLUX.2 latent channels, the text projection from Ministral 3 3B's 3072, the time embedding, one
+     * shared adaLN modulation, {@code layers} single-stream blocks (RMS norms, gated-GELU feed-forward) and the final
+     * continuous adaLN and projection.
+     */
+    private void ernieImage(String p, int layers) {
+        int h = ERNIE_HIDDEN;
+        conv(p + "x_embedder.proj.", ERNIE_IN, h, 1, true);
+        linear(p + "text_proj.", ERNIE_TEXT_IN, h, false);
+        linear(p + "time_embedding.linear_1.", h, h, true);
+        linear(p + "time_embedding.linear_2.", h, h, true);
+        linear(p + "adaLN_modulation.1.", h, 6 * h, true);
+        for (int i = 0; i < layers; i++) {
+            String b = p + "layers." + i + ".";
+            constant(b + "adaLN_sa_ln.weight", 1, h);
+            for (String l : new String[] {"to_q.", "to_k.", "to_v."}) {
+                linear(b + "self_attention." + l, h, h, false);
+            }
+            constant(b + "self_attention.norm_q.weight", 1, ERNIE_HEAD_DIM);
+            constant(b + "self_attention.norm_k.weight", 1, ERNIE_HEAD_DIM);
+            linear(b + "self_attention.to_out.0.", h, h, false);
+            constant(b + "adaLN_mlp_ln.weight", 1, h);
+            linear(b + "mlp.gate_proj.", h, ERNIE_FFN, false);
+            linear(b + "mlp.up_proj.", h, ERNIE_FFN, false);
+            linear(b + "mlp.linear_fc2.", ERNIE_FFN, h, false);
+        }
+        linear(p + "final_norm.linear.", h, 2 * h, true);
+        linear(p + "final_linear.", h, ERNIE_IN, true);
+    }
+
+    /**
+     * Anima's attention with its 16 heads of {@code headDim}: q/k/v projections, RMS norms of queries and keys, the
+     * output projection named {@code out}.
+     */
+    private void animaAttention(String p, int queryDim, int contextDim, int headDim, String out) {
+        int width = ANIMA_HEADS * headDim;
+        linear(p + "q_proj.", queryDim, width, false);
+        linear(p + "k_proj.", contextDim, width, false);
+        linear(p + "v_proj.", contextDim, width, false);
+        constant(p + "q_norm.weight", 1, headDim);
+        constant(p + "k_norm.weight", 1, headDim);
+        linear(p + out + ".", width, queryDim, false);
+    }
+
+    /**
+     * The Anima DiT in the naming of {@code anima-preview.safetensors} (under {@code net.}): patch embedding of the
+     * 16 latent channels plus a padding mask in 2x2 patches, time embedding, {@code blocks} transformer blocks
+     * (self-attention, cross-attention to the adapted text, MLP, each with an adaLN-LoRA of rank 256), the final
+     * layer, and the LLM adapter (a T5-vocabulary embedding, 6 blocks attending to Qwen3's hidden states).
+     */
+    private void anima(String p, int blocks) {
+        int h = ANIMA_HIDDEN;
+        linear(p + "x_embedder.proj.1.", (ANIMA_LATENT_CHANNELS + 1) * 4, h, false);
+        linear(p + "t_embedder.1.linear_1.", h, h, false);
+        gain = ANIMA_TIME_GAIN;
+        linear(p + "t_embedder.1.linear_2.", h, 3 * h, false);
+        gain = DEFAULT_GAIN;
+        constant(p + "t_embedding_norm.weight", 1, h);
+        for (int i = 0; i < blocks; i++) {
+            String b = p + "blocks." + i + ".";
+            for (String m : new String[] {"self_attn", "cross_attn", "mlp"}) {
+                linear(b + "adaln_modulation_" + m + ".1.", h, ANIMA_ADALN_LORA, false);
+                linear(b + "adaln_modulation_" + m + ".2.", ANIMA_ADALN_LORA, 3 * h, false);
+            }
+            animaAttention(b + "self_attn.", h, h, ANIMA_HEAD_DIM, "output_proj");
+            animaAttention(b + "cross_attn.", h, ANIMA_TEXT_DIM, ANIMA_HEAD_DIM, "output_proj");
+            setConstant(b + "cross_attn.k_norm.weight", ANIMA_CROSS_KEY_SCALE);
+            linear(b + "mlp.layer1.", h, 4 * h, false);
+            linear(b + "mlp.layer2.", 4 * h, h, false);
+        }
+        linear(p + "final_layer.adaln_modulation.1.", h, ANIMA_ADALN_LORA, false);
+        linear(p + "final_layer.adaln_modulation.2.", ANIMA_ADALN_LORA, 2 * h, false);
+        linear(p + "final_layer.linear.", h, 4 * ANIMA_LATENT_CHANNELS, false);
+        String a = p + "llm_adapter.";
+        int d = ANIMA_TEXT_DIM;
+        weight(a + "embed.weight", ANIMA_ADAPTER_VOCAB, d);
+        for (int i = 0; i < ANIMA_ADAPTER_BLOCKS; i++) {
+            String b = a + "blocks." + i + ".";
+            constant(b + "norm_self_attn.weight", 1, d);
+            animaAttention(b + "self_attn.", d, d, d / ANIMA_HEADS, "o_proj");
+            constant(b + "norm_cross_attn.weight", 1, d);
+            animaAttention(b + "cross_attn.", d, d, d / ANIMA_HEADS, "o_proj");
+            constant(b + "norm_mlp.weight", 1, d);
+            linear(b + "mlp.0.", d, 4 * d, true);
+            linear(b + "mlp.2.", 4 * d, d, true);
+        }
+        linear(a + "out_proj.", d, d, true);
+        constant(a + "norm.weight", 1, d);
     }
 }

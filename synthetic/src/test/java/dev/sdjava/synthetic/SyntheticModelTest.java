@@ -395,6 +395,36 @@ class SyntheticModelTest {
         assertShape(vision, "merger.mlp.2.weight", 3584, 5120);
     }
 
+    /**
+     * ERNIE-Image and Anima carry the names sd.cpp detects them by and reads their sizes from; the parameter counts
+     * are the sums worked out by hand from ernie_image.hpp and anima.hpp (docs/MODELS.md).
+     */
+    @Test
+    void ernieImageAndAnimaHaveWhatSdCppReads() {
+        Architecture e = Architecture.ERNIE_IMAGE_DIT;
+        assertTrue(has(e, "layers.0.adaLN_sa_ln.weight")); // get_sd_version: VERSION_ERNIE_IMAGE
+        assertEquals(0, count(e, "layers.1."));
+        assertShape(e, "x_embedder.proj.weight", 4096, 128, 1, 1); // patch 1, 128 channels, hidden 4096
+        assertShape(e, "text_proj.weight", 4096, 3072); // Ministral 3 3B's width
+        assertShape(e, "layers.0.self_attention.norm_q.weight", 128); // 32 heads of 128
+        assertShape(e, "layers.0.mlp.gate_proj.weight", 12288, 4096);
+        assertShape(e, "final_linear.weight", 128, 4096);
+        assertEquals(24, e.tensorCount());
+        assertEquals(399_561_088L, e.parameterCount());
+
+        Architecture a = Architecture.ANIMA_DIT;
+        assertTrue(has(a, "net.llm_adapter.blocks.0.cross_attn.q_proj.weight")); // get_sd_version: VERSION_ANIMA
+        assertEquals(0, count(a, "net.blocks.1."));
+        assertTrue(count(a, "net.blocks.0.") > 0);
+        assertEquals(6 * 19, count(a, "net.llm_adapter.blocks.")); // the adapter's 6 blocks are fixed in code
+        assertShape(a, "net.x_embedder.proj.1.weight", 2048, 68); // (16 channels + mask) x 2x2
+        assertShape(a, "net.blocks.0.cross_attn.k_proj.weight", 2048, 1024);
+        assertShape(a, "net.llm_adapter.embed.weight", 32128, 1024);
+        assertShape(a, "net.llm_adapter.blocks.5.self_attn.q_norm.weight", 64);
+        assertEquals(145, a.tensorCount());
+        assertEquals(222_492_672L, a.parameterCount());
+    }
+
     private static boolean has(Architecture a, String name) {
         return a.tensors().stream().anyMatch(t -> t.name().equals(name));
     }
