@@ -363,6 +363,12 @@ class CommandsTest {
             case WAN21_T2V_1_3B -> "Wan (video), diffusion model (needs other files): also needs --vae (Wan VAE), --t5xxl (umt5-xxl)";
             case WAN21_VAE -> "Wan VAE (video, causal 3D), VAE: also needs a Wan diffusion model";
             case UMT5_XXL -> "umt5-xxl text encoder (Wan), text encoder: also needs a Wan diffusion model";
+            case SD3_MEDIUM_DIT -> "SD3 / SD3.5 (MMDiT), diffusion model (needs other files): also needs --clip_l, --clip_g, --t5xxl (optional: zeros without it), --vae";
+            case CLIP_G -> "CLIP-G text encoder, text encoder: also needs a diffusion model (SD3 or SDXL)";
+            case SDXL -> "SDXL, full checkpoint: needs nothing else";
+            case SSD_1B -> "SDXL (SSD-1B), full checkpoint: needs nothing else";
+            case SD1_INPAINT -> "SD 1.x Inpaint, full checkpoint: needs nothing else";
+            case SD1_PIX2PIX -> "SD 1.x Instruct-Pix2Pix, full checkpoint: needs nothing else";
         };
         // The real header over a sparse file of the model's size: sdj info reads only the header, so the families of
         // several GB cost nothing here (the files themselves are proven by ParityTest and scripts/models.sh).
@@ -371,6 +377,10 @@ class CommandsTest {
         Cli r = Cli.run("info", file.toString()).expect(0);
         assertTrue(r.out().contains("summary:       " + expected + "\n"), r.out());
         assertTrue(r.out().contains("tensors:       " + arch.tensorCount() + "\n"), r.out());
+        if (arch == Architecture.SD3_MEDIUM_DIT) {
+            // sd.cpp's log for the same file: "MMDiT layers: 24 (including 0 MMDiT-x layers)".
+            assertTrue(r.out().contains("contains:      diffusion model (MMDiT, 24 joint blocks, 0 MMDiT-X)\n"), r.out());
+        }
         if (arch == Architecture.FLUX_SCHNELL_DIT) {
             // The block counts sd.cpp reads from the names (its log: "flux: depth = 1, depth_single_blocks = 1").
             assertTrue(r.out().contains("contains:      diffusion model (DiT, 1 double + 1 single blocks)\n"), r.out());
@@ -386,7 +396,7 @@ class CommandsTest {
      */
     @ParameterizedTest
     @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', quoteCharacter = '"', value = {
-        "joint_blocks.0.x_block.attn.qkv.weight,x_embedder.proj.weight | SD3 / SD3.5 (MMDiT), diffusion model (needs other files): also needs --clip_l, --clip_g, --t5xxl, --vae",
+        "joint_blocks.0.x_block.attn.qkv.weight,x_embedder.proj.weight | SD3 / SD3.5 (MMDiT), diffusion model (needs other files): also needs --clip_l, --clip_g, --t5xxl (optional: zeros without it), --vae",
         "double_blocks.0.img_attn.qkv.weight,single_blocks.0.linear1.weight,guidance_in.in_layer.weight,img_in.weight | FLUX.1 [dev], diffusion model (needs other files): also needs --vae (ae.safetensors), --clip_l, --t5xxl",
         "double_blocks.0.img_attn.qkv.weight,distilled_guidance_layer.in_proj.weight,img_in.weight | Chroma, diffusion model (needs other files): also needs --vae (ae.safetensors), --t5xxl",
         "double_blocks.0.img_attn.qkv.weight,nerf_final_layer_conv.conv.weight | Chroma Radiance, diffusion model (needs other files): also needs --t5xxl",

@@ -92,6 +92,19 @@ final class Tables {
     private static final int UMT5_VOCAB = 256384;
     private static final int T5_BUCKETS = 32;
 
+    // SD3 (mmdit.hpp MMDiT): sd.cpp reads the depth from the joint_blocks names but never below 24, and fixes every
+    // width from it; SD 1.x inpainting and InstructPix2Pix differ from SD 1.x only in the UNet's input channels.
+    static final int SD3_DEPTH = 24;
+    private static final int SD3_LATENT_CHANNELS = 16;
+    private static final int SD3_PATCH = 2;
+    /** pos_embed_max_size squared (192 x 192; MMDiT-X doubles the side). */
+    private static final int SD3_POS_EMBED = 192 * 192;
+    /** The pooled CLIP-L (768) and CLIP-G (1280) outputs, the input of y_embedder. */
+    private static final int SD3_ADM_IN = 2048;
+    private static final int SD3_CONTEXT = 4096;
+    private static final int SD1_INPAINT_IN = 9;
+    private static final int SD1_PIX2PIX_IN = 8;
+
     private final List<TensorSpec> list = new ArrayList<>();
     private final Set<String> names = new HashSet<>();
     private double gain = DEFAULT_GAIN;
@@ -146,6 +159,15 @@ final class Tables {
             case WAN21_T2V_1_3B -> t.wanDit("", WAN_1_3B_LAYERS);
             case WAN21_VAE -> t.wanVae("");
             case UMT5_XXL -> t.umt5("");
+            case SD3_MEDIUM_DIT -> t.mmdit("", SD3_DEPTH);
+            case CLIP_G -> {
+                t.clipText("text_model.", OPEN_CLIP_BIG_G);
+                t.weight("text_projection.weight", OPEN_CLIP_BIG_G.hidden(), OPEN_CLIP_BIG_G.hidden());
+            }
+            case SDXL -> t.sdxlCheckpoint(UnetKind.SDXL);
+            case SSD_1B -> t.sdxlCheckpoint(UnetKind.SSD_1B);
+            case SD1_INPAINT -> t.sd1WithInput(SD1_INPAINT_IN);
+            case SD1_PIX2PIX -> t.sd1WithInput(SD1_PIX2PIX_IN);
         }
         return Collections.unmodifiableList(t.list);
     }
@@ -238,6 +260,15 @@ final class Tables {
          * 1, 1, 2 and only the first ResBlock of the middle block.
          */
         SDXL_VEGA(new int[] {1, 2, 4}, 2, new int[] {4, 2}, false, 2048, true, new int[] {1, 1, 2},
+                Middle.RES_ONLY, SDXL_ADM_IN),
+        /** sd.cpp's VERSION_SDXL: the SDXL base UNet, transformer depths 1, 2, 10 and a 10-deep middle transformer. */
+        SDXL(new int[] {1, 2, 4}, 2, new int[] {4, 2}, false, 2048, true, new int[] {1, 2, 10},
+                Middle.FULL, SDXL_ADM_IN),
+        /**
+         * sd.cpp's VERSION_SDXL_SSD1B (Segmind SSD-1B): the SDXL layout with only the first ResBlock of the middle
+         * block and the per-block transformer depths of {@link #depth}.
+         */
+        SSD_1B(new int[] {1, 2, 4}, 2, new int[] {4, 2}, false, 2048, true, new int[] {1, 2, 10},
                 Middle.RES_ONLY, SDXL_ADM_IN);
 
         final int[] channelMult;
@@ -262,6 +293,22 @@ final class Tables {
             this.transformerDepth = transformerDepth;
             this.middle = middle;
             this.admIn = admIn;
+        }
+
+        /**
+         * The transformer depth of block {@code j} of level {@code i}, in the encoder or the decoder ({@code output}):
+         * the level's depth, except where sd.cpp's UnetModelBlock overrides it for SSD-1B.
+         */
+        int depth(int i, int j, boolean output) {
+            if (this == SSD_1B) {
+                if (i == 2 && (!output || j < 2)) {
+                    return 4;
+                }
+                if (output && i == 1 && j > 0) {
+                    return 1;
+                }
+            }
+            return transformerDepth[i];
         }
 
         boolean attentionAt(int ds) {
@@ -346,7 +393,7 @@ final class Tables {
                 resBlock(p + "input_blocks." + idx + ".0.", ch, out);
                 ch = out;
                 if (kind.attentionAt(ds)) {
-                    spatialTransformer(p + "input_blocks." + idx + ".1.", ch, kind, kind.transformerDepth[i]);
+                    spatialTransformer(p + "input_blocks." + idx + ".1.", ch, kind, kind.depth(i, j, false));
                 }
                 if (zeroConvs) {
                     conv(p + "zero_convs." + idx + ".0.", ch, ch, 1, true);
@@ -390,7 +437,7 @@ final class Tables {
                 ch = out;
                 int upIdx = 1;
                 if (kind.attentionAt(ds)) {
-                    spatialTransformer(p + "output_blocks." + idx + ".1.", ch, kind, kind.transformerDepth[i]);
+                    spatialTransformer(p + "output_blocks." + idx + ".1.", ch, kind, kind.depth(i, j, true));
                     upIdx++;
                 }
                 if (i > 0 && j == kind.numResBlocks) {
@@ -866,5 +913,69 @@ final class Tables {
             constant(b + "1.layer_norm.weight", 1, UMT5_DIM);
         }
         constant(p + "encoder.final_layer_norm.weight", 1, UMT5_DIM);
+    }
+
+    // ---------------------------------------------------------------- SD3 and the SDXL / SD 1.x UNet variants
+    // (mmdit.hpp MMDiT; unet.hpp UnetModelBlock's SDXL, SSD-1B, inpaint and pix2pix settings)
+
+    /** DismantledBlock: fused qkv with bias, proj (not in a pre-only block), MLP, adaLN modulation; no affine norms. */
+    private void mmditHalf(String p, int hidden, boolean preOnly) {
+        linear(p + "attn.qkv.", hidden, 3 * hidden, true);
+        if (!preOnly) {
+            linear(p + "attn.proj.", hidden, hidden, true);
+            linear(p + "mlp.fc1.", hidden, 4 * hidden, true);
+            linear(p + "mlp.fc2.", 4 * hidden, hidden, true);
+        }
+        linear(p + "adaLN_modulation.1.", hidden, (preOnly ? 2 : 6) * hidden, true);
+    }
+
+    /**
+     * The SD3 MMDiT of sd3_medium.safetensors: patch, position, time, pooled-text and context embedders,
+     * {@code depth} joint blocks (the last one's context half is pre-only: no proj, no MLP), final layer.
+     */
+    private void mmdit(String p, int depth) {
+        int hidden = 64 * depth;
+        weight(p + "x_embedder.proj.weight", hidden, SD3_LATENT_CHANNELS, SD3_PATCH, SD3_PATCH);
+        constant(p + "x_embedder.proj.bias", 0, hidden);
+        weight(p + "pos_embed", 1, SD3_POS_EMBED, hidden);
+        linear(p + "t_embedder.mlp.0.", 256, hidden, true);
+        linear(p + "t_embedder.mlp.2.", hidden, hidden, true);
+        linear(p + "y_embedder.mlp.0.", SD3_ADM_IN, hidden, true);
+        linear(p + "y_embedder.mlp.2.", hidden, hidden, true);
+        linear(p + "context_embedder.", SD3_CONTEXT, hidden, true);
+        for (int i = 0; i < depth; i++) {
+            String b = p + "joint_blocks." + i + ".";
+            mmditHalf(b + "context_block.", hidden, i == depth - 1);
+            mmditHalf(b + "x_block.", hidden, false);
+        }
+        linear(p + "final_layer.linear.", hidden, SD3_PATCH * SD3_PATCH * SD3_LATENT_CHANNELS, true);
+        linear(p + "final_layer.adaLN_modulation.1.", hidden, 2 * hidden, true);
+    }
+
+    /** A single-file SDXL-layout checkpoint in the naming of sd_xl_base_1.0.safetensors, with the given UNet. */
+    private void sdxlCheckpoint(UnetKind kind) {
+        unet("model.diffusion_model.", kind);
+        clipText("conditioner.embedders.0.transformer.text_model.", CLIP_L_SIZE);
+        openClipText("conditioner.embedders.1.model.", OPEN_CLIP_BIG_G, true);
+        vae("first_stage_model.");
+    }
+
+    /** The SD 1.x checkpoint with {@code inChannels} UNet input channels instead of 4. */
+    private void sd1WithInput(int inChannels) {
+        unet("model.diffusion_model.", UnetKind.SD1);
+        String name = "model.diffusion_model.input_blocks.0.0.weight";
+        for (int i = 0; i < list.size(); i++) {
+            if (list.get(i).name().equals(name)) {
+                long[] shape = list.get(i).shape().clone();
+                shape[1] = inChannels;
+                list.remove(i);
+                names.remove(name);
+                weight(name, shape);
+                list.add(i, list.remove(list.size() - 1));
+                break;
+            }
+        }
+        clipText("cond_stage_model.transformer.text_model.", CLIP_L_SIZE);
+        vae("first_stage_model.");
     }
 }
