@@ -278,6 +278,11 @@ final class Info extends Subcommand {
             if (xl && vae) {
                 hint = "   (an fp16-fixed SDXL VAE via --vae avoids NaNs in f16)";
             }
+            if (arch.endsWith("Inpaint")) {
+                hint = " -i IMAGE --mask MASK";
+            } else if (arch.endsWith("Pix2Pix")) {
+                hint = " -i IMAGE";
+            }
         }
         if (vae && !contains.contains("VAE")) {
             contains.add(tae ? "tiny autoencoder" : "VAE");
@@ -287,7 +292,8 @@ final class Info extends Subcommand {
         String kind = complete ? "full checkpoint" : "diffusion model (needs other files)";
         return new Detected(arch, kind, contains, needs,
                 (arch.startsWith("Wan") ? "sdj video " : "sdj generate ") + flag + " " + file + (needs.isEmpty() ? "" : " " + String.join(" ", needs.stream()
-                        .filter(s -> s.startsWith("--")).map(s -> s.replaceAll(" .*", "") + " FILE").toList()))
+                        .filter(s -> s.startsWith("--")).map(s -> s.contains("(optional")
+                                ? "[" + s.replaceAll(" .*", "") + " FILE]" : s.replaceAll(" .*", "") + " FILE").toList()))
                         + " -p \"...\"" + hint);
     }
 

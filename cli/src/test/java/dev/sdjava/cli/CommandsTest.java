@@ -380,6 +380,11 @@ class CommandsTest {
         if (arch == Architecture.SD3_MEDIUM_DIT) {
             // sd.cpp's log for the same file: "MMDiT layers: 24 (including 0 MMDiT-x layers)".
             assertTrue(r.out().contains("contains:      diffusion model (MMDiT, 24 joint blocks, 0 MMDiT-X)\n"), r.out());
+            assertTrue(r.out().contains("usage:         sdj generate --diffusion-model " + file.getFileName()
+                    + " --clip_l FILE --clip_g FILE [--t5xxl FILE] --vae FILE -p \"...\" --cfg-scale 4.5 --sampling-method euler\n"), r.out());
+        }
+        if (arch == Architecture.SD1_INPAINT) {
+            assertTrue(r.out().contains("usage:         sdj generate -m " + file.getFileName() + " -p \"...\" -i IMAGE --mask MASK\n"), r.out());
         }
         if (arch == Architecture.FLUX_SCHNELL_DIT) {
             // The block counts sd.cpp reads from the names (its log: "flux: depth = 1, depth_single_blocks = 1").
