@@ -364,6 +364,7 @@ class CommandsTest {
             case WAN21_VAE -> "Wan VAE (video, causal 3D), VAE: also needs a Wan diffusion model";
             case UMT5_XXL -> "umt5-xxl text encoder (Wan), text encoder: also needs a Wan diffusion model";
             case SD3_MEDIUM_DIT -> "SD3 / SD3.5 (MMDiT), diffusion model (needs other files): also needs --clip_l, --clip_g, --t5xxl (optional: zeros without it), --vae";
+            case SD35_MEDIUM_DIT -> "SD3 / SD3.5 (MMDiT), diffusion model (needs other files): also needs --clip_l, --clip_g, --t5xxl (optional: zeros without it), --vae";
             case CLIP_G -> "CLIP-G text encoder, text encoder: also needs a diffusion model (SD3 or SDXL)";
             case SDXL -> "SDXL, full checkpoint: needs nothing else";
             case SSD_1B -> "SDXL (SSD-1B), full checkpoint: needs nothing else";
@@ -382,6 +383,9 @@ class CommandsTest {
             assertTrue(r.out().contains("contains:      diffusion model (MMDiT, 24 joint blocks, 0 MMDiT-X)\n"), r.out());
             assertTrue(r.out().contains("usage:         sdj generate --diffusion-model " + file.getFileName()
                     + " --clip_l FILE --clip_g FILE [--t5xxl FILE] --vae FILE -p \"...\" --cfg-scale 4.5 --sampling-method euler\n"), r.out());
+        }
+        if (arch == Architecture.SD35_MEDIUM_DIT) {
+            assertTrue(r.out().contains("contains:      diffusion model (MMDiT, 24 joint blocks, 13 MMDiT-X)\n"), r.out());
         }
         if (arch == Architecture.SD1_INPAINT) {
             assertTrue(r.out().contains("usage:         sdj generate -m " + file.getFileName() + " -p \"...\" -i IMAGE --mask MASK\n"), r.out());

@@ -164,6 +164,16 @@ public enum Architecture {
     SD3_MEDIUM_DIT("sd3-medium-dit", "SD3 Medium diffusion model (MMDiT, 24 joint blocks of width 1536: the smallest sd.cpp builds)"),
 
     /**
+     * A Stable Diffusion 3.5 Medium diffusion model (MMDiT-X) as a standalone file, in the naming of
+     * {@code sd3.5_medium.safetensors} without its {@code model.diffusion_model.} prefix: {@link #SD3_MEDIUM_DIT}'s
+     * layout with RMS norms of queries and keys ({@code attn.ln_q}, {@code attn.ln_k}) in every attention, a second
+     * self-attention ({@code x_block.attn2}, 9-way modulation) in joint blocks 0 to 12, and a position table of
+     * 384 x 384 patches; the full 24 blocks for the same reason. About 2.47 billion parameters; write it as q8_0
+     * GGUF. sd.cpp detects it as "SD3.x" with 13 MMDiT-X layers. Load it as {@link #SD3_MEDIUM_DIT}.
+     */
+    SD35_MEDIUM_DIT("sd3.5-medium-dit", "SD3.5 Medium diffusion model (MMDiT-X: 24 joint blocks, attn2 in the first 13, q/k RMS norms)"),
+
+    /**
      * The OpenCLIP ViT-bigG/14 text encoder as a standalone file, in the Hugging Face naming of
      * {@code clip_g.safetensors} ({@code text_model.embeddings.*}, {@code text_model.encoder.layers.N.*},
      * {@code text_model.final_layer_norm.*}, {@code text_projection.weight}): 32 layers of width 1280 (sd.cpp fixes

@@ -99,6 +99,8 @@ final class Tables {
     private static final int SD3_PATCH = 2;
     /** pos_embed_max_size squared (192 x 192; MMDiT-X doubles the side). */
     private static final int SD3_POS_EMBED = 192 * 192;
+    /** SD3.5 Medium's MMDiT-X blocks: joint blocks 0 to 12 have a second self-attention ({@code attn2}). */
+    static final int SD35_MEDIUM_X_BLOCKS = 13;
     /** The pooled CLIP-L (768) and CLIP-G (1280) outputs, the input of y_embedder. */
     private static final int SD3_ADM_IN = 2048;
     private static final int SD3_CONTEXT = 4096;
@@ -159,7 +161,8 @@ final class Tables {
             case WAN21_T2V_1_3B -> t.wanDit("", WAN_1_3B_LAYERS);
             case WAN21_VAE -> t.wanVae("");
             case UMT5_XXL -> t.umt5("");
-            case SD3_MEDIUM_DIT -> t.mmdit("", SD3_DEPTH);
+            case SD3_MEDIUM_DIT -> t.mmdit("", SD3_DEPTH, 0, false);
+            case SD35_MEDIUM_DIT -> t.mmdit("", SD3_DEPTH, SD35_MEDIUM_X_BLOCKS, true);
             case CLIP_G -> {
                 t.clipText("text_model.", OPEN_CLIP_BIG_G);
                 t.weight("text_projection.weight", OPEN_CLIP_BIG_G.hidden(), OPEN_CLIP_BIG_G.hidden());
@@ -918,26 +921,44 @@ final class Tables {
     // ---------------------------------------------------------------- SD3 and the SDXL / SD 1.x UNet variants
     // (mmdit.hpp MMDiT; unet.hpp UnetModelBlock's SDXL, SSD-1B, inpaint and pix2pix settings)
 
-    /** DismantledBlock: fused qkv with bias, proj (not in a pre-only block), MLP, adaLN modulation; no affine norms. */
-    private void mmditHalf(String p, int hidden, boolean preOnly) {
-        linear(p + "attn.qkv.", hidden, 3 * hidden, true);
-        if (!preOnly) {
-            linear(p + "attn.proj.", hidden, hidden, true);
-            linear(p + "mlp.fc1.", hidden, 4 * hidden, true);
-            linear(p + "mlp.fc2.", 4 * hidden, hidden, true);
+    /** SelfAttention: fused qkv with bias, [RMS norms of queries and keys (64 wide)], [proj]. */
+    private void mmditAttention(String p, int hidden, boolean qkNorm, boolean proj) {
+        linear(p + "qkv.", hidden, 3 * hidden, true);
+        if (qkNorm) {
+            constant(p + "ln_q.weight", 1, 64);
+            constant(p + "ln_k.weight", 1, 64);
         }
-        linear(p + "adaLN_modulation.1.", hidden, (preOnly ? 2 : 6) * hidden, true);
+        if (proj) {
+            linear(p + "proj.", hidden, hidden, true);
+        }
     }
 
     /**
-     * The SD3 MMDiT of sd3_medium.safetensors: patch, position, time, pooled-text and context embedders,
-     * {@code depth} joint blocks (the last one's context half is pre-only: no proj, no MLP), final layer.
+     * DismantledBlock: the attention (without proj in a pre-only block), an MMDiT-X block's second self-attention
+     * {@code attn2}, the MLP, the adaLN modulation (2, 6 or, with attn2, 9 ways); no affine norms.
      */
-    private void mmdit(String p, int depth) {
+    private void mmditHalf(String p, int hidden, boolean preOnly, boolean attn2, boolean qkNorm) {
+        mmditAttention(p + "attn.", hidden, qkNorm, !preOnly);
+        if (attn2) {
+            mmditAttention(p + "attn2.", hidden, qkNorm, true);
+        }
+        if (!preOnly) {
+            linear(p + "mlp.fc1.", hidden, 4 * hidden, true);
+            linear(p + "mlp.fc2.", 4 * hidden, hidden, true);
+        }
+        linear(p + "adaLN_modulation.1.", hidden, (preOnly ? 2 : attn2 ? 9 : 6) * hidden, true);
+    }
+
+    /**
+     * The SD3 MMDiT of sd3_medium.safetensors (and, with {@code xBlocks} MMDiT-X blocks and q/k norms, SD3.5
+     * Medium's): patch, position, time, pooled-text and context embedders, {@code depth} joint blocks (the last
+     * one's context half is pre-only: no proj, no MLP), final layer. MMDiT-X doubles the position table's side.
+     */
+    private void mmdit(String p, int depth, int xBlocks, boolean qkNorm) {
         int hidden = 64 * depth;
         weight(p + "x_embedder.proj.weight", hidden, SD3_LATENT_CHANNELS, SD3_PATCH, SD3_PATCH);
         constant(p + "x_embedder.proj.bias", 0, hidden);
-        weight(p + "pos_embed", 1, SD3_POS_EMBED, hidden);
+        weight(p + "pos_embed", 1, xBlocks > 0 ? 4 * SD3_POS_EMBED : SD3_POS_EMBED, hidden);
         linear(p + "t_embedder.mlp.0.", 256, hidden, true);
         linear(p + "t_embedder.mlp.2.", hidden, hidden, true);
         linear(p + "y_embedder.mlp.0.", SD3_ADM_IN, hidden, true);
@@ -945,8 +966,8 @@ final class Tables {
         linear(p + "context_embedder.", SD3_CONTEXT, hidden, true);
         for (int i = 0; i < depth; i++) {
             String b = p + "joint_blocks." + i + ".";
-            mmditHalf(b + "context_block.", hidden, i == depth - 1);
-            mmditHalf(b + "x_block.", hidden, false);
+            mmditHalf(b + "context_block.", hidden, i == depth - 1, false, qkNorm);
+            mmditHalf(b + "x_block.", hidden, false, i < xBlocks, qkNorm);
         }
         linear(p + "final_layer.linear.", hidden, SD3_PATCH * SD3_PATCH * SD3_LATENT_CHANNELS, true);
         linear(p + "final_layer.adaLN_modulation.1.", hidden, 2 * hidden, true);
