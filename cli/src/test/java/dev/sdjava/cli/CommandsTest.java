@@ -365,6 +365,7 @@ class CommandsTest {
             case UMT5_XXL -> "umt5-xxl text encoder (Wan), text encoder: also needs a Wan diffusion model";
             case SD3_MEDIUM_DIT -> "SD3 / SD3.5 (MMDiT), diffusion model (needs other files): also needs --clip_l, --clip_g, --t5xxl (optional: zeros without it), --vae";
             case SD35_MEDIUM_DIT -> "SD3 / SD3.5 (MMDiT), diffusion model (needs other files): also needs --clip_l, --clip_g, --t5xxl (optional: zeros without it), --vae";
+            case SD35_LARGE_DIT -> "SD3 / SD3.5 (MMDiT), diffusion model (needs other files): also needs --clip_l, --clip_g, --t5xxl (optional: zeros without it), --vae";
             case CLIP_G -> "CLIP-G text encoder, text encoder: also needs a diffusion model (SD3 or SDXL)";
             case SDXL -> "SDXL, full checkpoint: needs nothing else";
             case SSD_1B -> "SDXL (SSD-1B), full checkpoint: needs nothing else";

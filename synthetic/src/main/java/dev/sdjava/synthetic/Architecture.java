@@ -174,6 +174,15 @@ public enum Architecture {
     SD35_MEDIUM_DIT("sd3.5-medium-dit", "SD3.5 Medium diffusion model (MMDiT-X: 24 joint blocks, attn2 in the first 13, q/k RMS norms)"),
 
     /**
+     * A Stable Diffusion 3.5 Large diffusion model as a standalone file, in the naming of
+     * {@code sd3.5_large.safetensors} without its {@code model.diffusion_model.} prefix: {@link #SD3_MEDIUM_DIT}'s
+     * layout with 38 joint blocks, so width 2432 and 38 heads (sd.cpp derives both from the depth), and RMS norms
+     * of queries and keys; no MMDiT-X blocks. About 8.1 billion parameters; write it as q4_0 (4.6 GB) or q8_0 GGUF.
+     * Load it as {@link #SD3_MEDIUM_DIT}.
+     */
+    SD35_LARGE_DIT("sd3.5-large-dit", "SD3.5 Large diffusion model (MMDiT: 38 joint blocks of width 2432, q/k RMS norms; 8.1 B)"),
+
+    /**
      * The OpenCLIP ViT-bigG/14 text encoder as a standalone file, in the Hugging Face naming of
      * {@code clip_g.safetensors} ({@code text_model.embeddings.*}, {@code text_model.encoder.layers.N.*},
      * {@code text_model.final_layer_norm.*}, {@code text_projection.weight}): 32 layers of width 1280 (sd.cpp fixes

@@ -101,6 +101,8 @@ final class Tables {
     private static final int SD3_POS_EMBED = 192 * 192;
     /** SD3.5 Medium's MMDiT-X blocks: joint blocks 0 to 12 have a second self-attention ({@code attn2}). */
     static final int SD35_MEDIUM_X_BLOCKS = 13;
+    /** SD3.5 Large: 38 joint blocks (width 2432, 38 heads), q/k RMS norms, no MMDiT-X. */
+    static final int SD35_LARGE_DEPTH = 38;
     /** The pooled CLIP-L (768) and CLIP-G (1280) outputs, the input of y_embedder. */
     private static final int SD3_ADM_IN = 2048;
     private static final int SD3_CONTEXT = 4096;
@@ -163,6 +165,7 @@ final class Tables {
             case UMT5_XXL -> t.umt5("");
             case SD3_MEDIUM_DIT -> t.mmdit("", SD3_DEPTH, 0, false);
             case SD35_MEDIUM_DIT -> t.mmdit("", SD3_DEPTH, SD35_MEDIUM_X_BLOCKS, true);
+            case SD35_LARGE_DIT -> t.mmdit("", SD35_LARGE_DEPTH, 0, true);
             case CLIP_G -> {
                 t.clipText("text_model.", OPEN_CLIP_BIG_G);
                 t.weight("text_projection.weight", OPEN_CLIP_BIG_G.hidden(), OPEN_CLIP_BIG_G.hidden());
