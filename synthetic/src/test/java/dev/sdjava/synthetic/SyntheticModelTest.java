@@ -177,6 +177,14 @@ class SyntheticModelTest {
         assertFalse(has(Architecture.SD3_MEDIUM_DIT, "joint_blocks.23.context_block.attn.proj.weight"));
         assertShape(Architecture.SD3_MEDIUM_DIT, "joint_blocks.23.context_block.adaLN_modulation.1.weight", 2 * 1536, 1536);
         assertShape(Architecture.SD3_MEDIUM_DIT, "pos_embed", 1, 36864, 1536);
+        // SD3.5 Medium: attn2 (9-way modulation) in blocks 0-12, q/k norms of 64, the doubled position table.
+        assertShape(Architecture.SD35_MEDIUM_DIT, "joint_blocks.12.x_block.adaLN_modulation.1.weight", 9 * 1536, 1536);
+        assertFalse(has(Architecture.SD35_MEDIUM_DIT, "joint_blocks.13.x_block.attn2.qkv.weight"));
+        assertShape(Architecture.SD35_MEDIUM_DIT, "joint_blocks.23.context_block.attn.ln_k.weight", 64);
+        assertShape(Architecture.SD35_MEDIUM_DIT, "pos_embed", 1, 4 * 36864, 1536);
+        // SD3.5 Large: 38 blocks, so width 64 x 38.
+        assertShape(Architecture.SD35_LARGE_DIT, "joint_blocks.37.x_block.mlp.fc1.weight", 4 * 2432, 2432);
+        assertEquals(0, count(Architecture.SD35_LARGE_DIT, "joint_blocks.38."));
         assertShape(Architecture.CLIP_G, "text_projection.weight", 1280, 1280);
         assertShape(Architecture.SD1_INPAINT, "model.diffusion_model.input_blocks.0.0.weight", 320, 9, 3, 3);
         assertShape(Architecture.SD1_PIX2PIX, "model.diffusion_model.input_blocks.0.0.weight", 320, 8, 3, 3);
