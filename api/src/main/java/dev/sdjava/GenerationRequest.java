@@ -147,9 +147,9 @@ public record GenerationRequest(
      * explicitly set sizes against the images); throws IllegalArgumentException naming the argument.
      */
     void validate() {
-        checkSize(initImage, "initImage", width, height);
-        checkSize(mask, "mask", width, height);
-        checkSize(controlImage, "controlImage", width, height);
+        SdImage.checkSize(initImage, "initImage", "request", width, height);
+        SdImage.checkSize(mask, "mask", "request", width, height);
+        SdImage.checkSize(controlImage, "controlImage", "request", width, height);
         if (mask != null && initImage == null) {
             throw new IllegalArgumentException("mask needs an initImage (inpainting repaints the init image)");
         }
@@ -166,16 +166,9 @@ public record GenerationRequest(
 
     /** Checks the images against the size that runs (sd.cpp's default where the request sets none). */
     void checkSizes(int runWidth, int runHeight) {
-        checkSize(initImage, "initImage", runWidth, runHeight);
-        checkSize(mask, "mask", runWidth, runHeight);
-        checkSize(controlImage, "controlImage", runWidth, runHeight);
-    }
-
-    private static void checkSize(SdImage img, String what, Integer w, Integer h) {
-        if (img != null && w != null && h != null && (img.width() != w || img.height() != h)) {
-            throw new IllegalArgumentException(what + " is " + img.width() + "x" + img.height()
-                    + " but the request is " + w + "x" + h + "; they must match");
-        }
+        SdImage.checkSize(initImage, "initImage", "request", runWidth, runHeight);
+        SdImage.checkSize(mask, "mask", "request", runWidth, runHeight);
+        SdImage.checkSize(controlImage, "controlImage", "request", runWidth, runHeight);
     }
 
     /** The options that are set, e.g. {@code GenerationRequest[prompt=a fox, width=64, ...]}. */

@@ -29,6 +29,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -129,11 +130,18 @@ final class InProcessEngine implements Engine {
 
     @Override
     public List<GeneratedImage> generate(GenerationRequest request, Cancellation cancel) {
+        return exclusivelyOnNativeStack(() -> generateOnNativeStack(request, cancel), cancel);
+    }
+
+    /**
+     * Runs one generation on the engine's big-stack thread, one at a time per context, with {@code cancel} as the
+     * current cancellation; an interrupt of the waiting caller cancels it.
+     */
+    private <T> T exclusivelyOnNativeStack(Callable<T> work, Cancellation cancel) {
         running.lock();
         current = cancel;
         try {
-            return nativeStack.call(() -> generateOnNativeStack(request, cancel),
-                    () -> cancel.request(Cancellation.Mode.ALL));
+            return nativeStack.call(work, () -> cancel.request(Cancellation.Mode.ALL));
         } finally {
             current = null;
             running.unlock();
@@ -334,15 +342,7 @@ final class InProcessEngine implements Engine {
 
     @Override
     public GeneratedVideo generateVideo(VideoRequest request, Cancellation cancel) {
-        running.lock();
-        current = cancel;
-        try {
-            return nativeStack.call(() -> generateVideoOnNativeStack(request, cancel),
-                    () -> cancel.request(Cancellation.Mode.ALL));
-        } finally {
-            current = null;
-            running.unlock();
-        }
+        return exclusivelyOnNativeStack(() -> generateVideoOnNativeStack(request, cancel), cancel);
     }
 
     private GeneratedVideo generateVideoOnNativeStack(VideoRequest request, Cancellation cancel) {

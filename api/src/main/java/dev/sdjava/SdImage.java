@@ -265,4 +265,15 @@ public final class SdImage {
     public String toString() {
         return "SdImage[" + width + "x" + height + "x" + channels + "]";
     }
+
+    /**
+     * Throws when {@code img} is set and not {@code w x h} (a null size is not checked): a request's images must have
+     * its size. {@code what} names the image, {@code whole} what it belongs to ("request", "video").
+     */
+    static void checkSize(SdImage img, String what, String whole, Integer w, Integer h) {
+        if (img != null && w != null && h != null && (img.width() != w || img.height() != h)) {
+            throw new IllegalArgumentException(what + " is " + img.width() + "x" + img.height()
+                    + " but the " + whole + " is " + w + "x" + h + "; they must match");
+        }
+    }
 }

@@ -121,17 +121,10 @@ public record VideoRequest(
 
     /** Checks the images against the size that runs (sd.cpp's default where the request sets none). */
     void checkSizes(Integer runWidth, Integer runHeight) {
-        checkSize(initImage, "initImage", runWidth, runHeight);
-        checkSize(endImage, "endImage", runWidth, runHeight);
+        SdImage.checkSize(initImage, "initImage", "video", runWidth, runHeight);
+        SdImage.checkSize(endImage, "endImage", "video", runWidth, runHeight);
         for (int i = 0; i < controlFrames.size(); i++) {
-            checkSize(controlFrames.get(i), "controlFrames[" + i + "]", runWidth, runHeight);
-        }
-    }
-
-    private static void checkSize(SdImage img, String what, Integer w, Integer h) {
-        if (img != null && w != null && h != null && (img.width() != w || img.height() != h)) {
-            throw new IllegalArgumentException(what + " is " + img.width() + "x" + img.height()
-                    + " but the video is " + w + "x" + h + "; they must match");
+            SdImage.checkSize(controlFrames.get(i), "controlFrames[" + i + "]", "video", runWidth, runHeight);
         }
     }
 

@@ -159,7 +159,7 @@ final class Info extends Subcommand {
             }
             if (vae) {
                 long z = n.ne("decoder.conv_in.weight", 2);
-                String fam = z == 4 ? "SD 1.x/2.x/SDXL" : z == 16 ? "SD3/FLUX.1" : z == 32 ? "Flux 2" : "?";
+                String fam = z == 4 ? "SD 1.x/2.x/SDXL" : z == 16 ? "SD3/FLUX.1" : z == 32 ? "FLUX.2" : "?";
                 return new Detected("VAE (" + z + " latent channels: " + fam + ")", "VAE", List.of("VAE"),
                         List.of("a diffusion model (" + fam + ")"), (z == 4 ? "sdj generate -m MODEL" : "sdj generate --diffusion-model MODEL")
                                 + " --vae " + file + " ...");
@@ -181,8 +181,7 @@ final class Info extends Subcommand {
                         "sdj generate --diffusion-model MODEL " + opt + " " + file + " ...");
             }
             if (llm) {
-                return new Detected("LLM text encoder", "text encoder", List.of("LLM"), List.of("a diffusion model"),
-                        "sdj generate --diffusion-model MODEL --llm " + file + " ...");
+                return llmEncoder(n, file);
             }
             if (n.any("emb_params", "string_to_param", "clip_l", "clip_g") && f.tensors().size() <= 4) {
                 return new Detected("textual inversion embedding", "embedding", List.of(), List.of("a base model"),
@@ -223,10 +222,19 @@ final class Info extends Subcommand {
             needs.addAll(List.of("--vae (Qwen-Image VAE)", "--llm (Qwen2.5-VL 7B)"));
             hint = " --cfg-scale 2.5 --sampling-method euler";
         } else if (n.any("double_stream_modulation_img.lin.weight")) {
-            arch = n.any("single_blocks.47.linear1.weight") ? "Flux 2" : "Flux 2 Klein";
-            contains.add("diffusion model (DiT)");
-            needs.addAll(List.of("--vae (Flux 2 VAE)", "--llm (its text encoder)"));
-            hint = " --cfg-scale 1.0 --sampling-method euler";
+            // sd.cpp's get_sd_version tells dev from klein only by single_blocks.47; its FluxRunner counts the blocks
+            // from the names and reads the text width from txt_in: three hidden states of the LLM concatenated
+            // (3 x 5120 of Mistral Small 3.2 for dev, 3 x 2560 of Qwen3 4B or 3 x 4096 of Qwen3 8B for klein 4B / 9B).
+            boolean dev = n.any("single_blocks.47.linear1.weight");
+            long context = n.ne("txt_in.weight", 0);
+            String klein = context == 7680 ? " 4B" : context == 12288 ? " 9B" : "";
+            arch = dev ? "FLUX.2 [dev]" : "FLUX.2 [klein]" + klein;
+            contains.add("diffusion model (DiT, " + n.blocks("double_blocks.") + " double + " + n.blocks("single_blocks.")
+                    + " single blocks)");
+            if (!vae) needs.add("--vae (FLUX.2 VAE)");
+            needs.add("--llm (" + (dev ? "Mistral Small 3.2 24B" : klein.equals(" 4B") ? "Qwen3 4B"
+                    : klein.equals(" 9B") ? "Qwen3 8B" : "Qwen3 4B or 8B") + ")");
+            hint = " --cfg-scale 1.0 --sampling-method euler" + (dev ? "" : " --steps 4");
         } else if (n.any("double_blocks.0.img_mlp.gate_proj.weight")) {
             arch = "Ovis-Image";
             contains.add("diffusion model (DiT)");
@@ -360,6 +368,49 @@ final class Info extends Subcommand {
     }
 
     /** Tensor-name queries; one pass over the names per query (a few thousand names: microseconds). */
+    /**
+     * An LLM text encoder of sd.cpp's llm.hpp (passed with {@code --llm}), told apart by what sd.cpp itself reads:
+     * the width and vocabulary of {@code embed_tokens}, the RMS norms of queries and keys (Qwen3 only) and the layer
+     * count from the names; with the diffusion models its docs/*.md pair it with.
+     */
+    private static Detected llmEncoder(Names n, String file) {
+        long hidden = n.ne("embed_tokens.weight", 0);
+        long vocab = n.ne("embed_tokens.weight", 1);
+        int layers = n.blocks("layers.");
+        boolean qwen3 = n.any("self_attn.q_norm.weight");
+        String name;
+        String forWhat;
+        if (vocab == 131072 && hidden == 5120) {
+            name = "Mistral Small 3.2 24B";
+            forWhat = "FLUX.2 [dev] (which reads layers 10, 20 and 30)";
+        } else if (vocab == 131072 && hidden == 3072) {
+            name = "Ministral 3 3B";
+            forWhat = "ERNIE-Image";
+        } else if (!qwen3 && hidden == 3584) {
+            name = "Qwen2.5-VL 7B";
+            forWhat = "Qwen-Image";
+        } else if (qwen3 && hidden == 2560) {
+            name = "Qwen3 4B";
+            forWhat = "Z-Image or FLUX.2 [klein] 4B (which reads layers 9, 18 and 27)";
+        } else if (qwen3 && hidden == 4096) {
+            name = "Qwen3 8B";
+            forWhat = "FLUX.2 [klein] 9B (which reads layers 9, 18 and 27)";
+        } else if (qwen3 && hidden == 2048) {
+            name = "Qwen3 1.7B";
+            forWhat = "Ovis-Image";
+        } else if (qwen3 && hidden == 1024) {
+            name = "Qwen3 0.6B";
+            forWhat = "Anima";
+        } else {
+            name = qwen3 ? "Qwen3" : "LLM";
+            forWhat = "";
+        }
+        String arch = name + " text encoder (" + layers + (layers == 1 ? " layer)" : " layers)");
+        return new Detected(arch, "text encoder", List.of("LLM (" + name + ")"),
+                List.of(forWhat.isEmpty() ? "a diffusion model" : "a diffusion model: " + forWhat),
+                "sdj generate --diffusion-model MODEL --vae VAE --llm " + file + " ...");
+    }
+
     private static final class Names {
         private final ModelFile f;
         private final boolean gguf;

@@ -23,7 +23,8 @@ import java.util.Locale;
                 "Architectures: sd1 (2.1 GB in f16), sd2 (2.6 GB, v-prediction), sdxl-vega (3.3 GB), sd1-tiny, sdxs, taesd, "
                         + "sd1-lora, sd1-controlnet, esrgan-x4, wan2.1-t2v-1.3b (2.8 GB, video), wan2.1-vae, umt5-xxl (11.4 GB); FLUX.1 [schnell] as separate files: flux-schnell-dit "
                         + "(1.07 GB, 1 double + 1 single block), flux-vae, clip-l; "
-                        + "SD3 Medium as separate files: sd3-medium-dit (2.29 GB as q8_0), clip-g; sdxl (4.18 GB as q8_0), ssd-1b "
+                        + "SD3 as separate files: sd3-medium-dit (2.29 GB as q8_0), sd3.5-medium-dit (2.86 GB as q8_0), "
+                        + "sd3.5-large-dit (4.77 GB as q4_0), clip-g; sdxl (4.18 GB as q8_0), ssd-1b "
                         + "(2.84 GB as q8_0), sd1-inpaint, sd1-pix2pix; "
                         + "--list describes them.",
                 "With --type it writes GGUF directly (q8_0, q4_0, q4_K, f16, bf16, f32): the file sd-cli -M convert --type TYPE "

@@ -363,6 +363,16 @@ class CommandsTest {
             case WAN21_T2V_1_3B -> "Wan (video), diffusion model (needs other files): also needs --vae (Wan VAE), --t5xxl (umt5-xxl)";
             case WAN21_VAE -> "Wan VAE (video, causal 3D), VAE: also needs a Wan diffusion model";
             case UMT5_XXL -> "umt5-xxl text encoder (Wan), text encoder: also needs a Wan diffusion model";
+            case QWEN3_4B_LLM -> "Qwen3 4B text encoder (1 layer), text encoder: also needs a diffusion model: Z-Image or FLUX.2 [klein] 4B (which reads layers 9, 18 and 27)";
+            case QWEN3_4B_KLEIN_LLM -> "Qwen3 4B text encoder (27 layers), text encoder: also needs a diffusion model: Z-Image or FLUX.2 [klein] 4B (which reads layers 9, 18 and 27)";
+            case QWEN3_1_7B_LLM -> "Qwen3 1.7B text encoder (28 layers), text encoder: also needs a diffusion model: Ovis-Image";
+            case QWEN3_0_6B_LLM -> "Qwen3 0.6B text encoder (28 layers), text encoder: also needs a diffusion model: Anima";
+            case QWEN2_5_VL_7B_LLM -> "Qwen2.5-VL 7B text encoder (1 layer), text encoder: also needs a diffusion model: Qwen-Image";
+            case MISTRAL_SMALL_3_2_LLM -> "Mistral Small 3.2 24B text encoder (30 layers), text encoder: also needs a diffusion model: FLUX.2 [dev] (which reads layers 10, 20 and 30)";
+            case MINISTRAL_3_3B_LLM -> "Ministral 3 3B text encoder (1 layer), text encoder: also needs a diffusion model: ERNIE-Image";
+            case FLUX2_KLEIN_4B_DIT -> "FLUX.2 [klein] 4B, diffusion model (needs other files): also needs --vae (FLUX.2 VAE), --llm (Qwen3 4B)";
+            case FLUX2_DEV_DIT -> "FLUX.2 [dev], diffusion model (needs other files): also needs --vae (FLUX.2 VAE), --llm (Mistral Small 3.2 24B)";
+            case FLUX2_VAE -> "VAE (32 latent channels: FLUX.2), VAE: also needs a diffusion model (FLUX.2)";
             case SD3_MEDIUM_DIT -> "SD3 / SD3.5 (MMDiT), diffusion model (needs other files): also needs --clip_l, --clip_g, --t5xxl (optional: zeros without it), --vae";
             case SD35_MEDIUM_DIT -> "SD3 / SD3.5 (MMDiT), diffusion model (needs other files): also needs --clip_l, --clip_g, --t5xxl (optional: zeros without it), --vae";
             case SD35_LARGE_DIT -> "SD3 / SD3.5 (MMDiT), diffusion model (needs other files): also needs --clip_l, --clip_g, --t5xxl (optional: zeros without it), --vae";
@@ -379,6 +389,11 @@ class CommandsTest {
         Cli r = Cli.run("info", file.toString()).expect(0);
         assertTrue(r.out().contains("summary:       " + expected + "\n"), r.out());
         assertTrue(r.out().contains("tensors:       " + arch.tensorCount() + "\n"), r.out());
+        if (arch == Architecture.FLUX2_KLEIN_4B_DIT || arch == Architecture.FLUX2_DEV_DIT) {
+            // As sd.cpp counts them; dev keeps all 48 single blocks, since single_blocks.47 is what makes it dev.
+            String blocks = arch == Architecture.FLUX2_DEV_DIT ? "1 double + 48 single" : "1 double + 1 single";
+            assertTrue(r.out().contains("contains:      diffusion model (DiT, " + blocks + " blocks)\n"), r.out());
+        }
         if (arch == Architecture.SD3_MEDIUM_DIT) {
             // sd.cpp's log for the same file: "MMDiT layers: 24 (including 0 MMDiT-x layers)".
             assertTrue(r.out().contains("contains:      diffusion model (MMDiT, 24 joint blocks, 0 MMDiT-X)\n"), r.out());
@@ -410,8 +425,8 @@ class CommandsTest {
         "double_blocks.0.img_attn.qkv.weight,single_blocks.0.linear1.weight,guidance_in.in_layer.weight,img_in.weight | FLUX.1 [dev], diffusion model (needs other files): also needs --vae (ae.safetensors), --clip_l, --t5xxl",
         "double_blocks.0.img_attn.qkv.weight,distilled_guidance_layer.in_proj.weight,img_in.weight | Chroma, diffusion model (needs other files): also needs --vae (ae.safetensors), --t5xxl",
         "double_blocks.0.img_attn.qkv.weight,nerf_final_layer_conv.conv.weight | Chroma Radiance, diffusion model (needs other files): also needs --t5xxl",
-        "double_stream_modulation_img.lin.weight,double_blocks.0.img_attn.qkv.weight,single_blocks.19.linear1.weight | Flux 2 Klein, diffusion model (needs other files): also needs --vae (Flux 2 VAE), --llm (its text encoder)",
-        "double_stream_modulation_img.lin.weight,double_blocks.0.img_attn.qkv.weight,single_blocks.47.linear1.weight | Flux 2, diffusion model (needs other files): also needs --vae (Flux 2 VAE), --llm (its text encoder)",
+        "double_stream_modulation_img.lin.weight,double_blocks.0.img_attn.qkv.weight,single_blocks.19.linear1.weight | FLUX.2 [klein], diffusion model (needs other files): also needs --vae (FLUX.2 VAE), --llm (Qwen3 4B or 8B)",
+        "double_stream_modulation_img.lin.weight,double_blocks.0.img_attn.qkv.weight,single_blocks.47.linear1.weight | FLUX.2 [dev], diffusion model (needs other files): also needs --vae (FLUX.2 VAE), --llm (Mistral Small 3.2 24B)",
         "transformer_blocks.0.img_mod.1.weight,img_in.weight | Qwen-Image, diffusion model (needs other files): also needs --vae (Qwen-Image VAE), --llm (Qwen2.5-VL 7B)",
         "cap_embedder.0.weight,layers.0.attention.qkv.weight | Z-Image, diffusion model (needs other files): also needs --vae (ae.safetensors), --llm (Qwen3 4B)",
         "double_blocks.0.img_mlp.gate_proj.weight,img_in.weight | Ovis-Image, diffusion model (needs other files): also needs --vae, --llm",

@@ -147,6 +147,100 @@ public enum Architecture {
      */
     UMT5_XXL("umt5-xxl", "umt5-xxl text encoder of Wan (24 blocks, width 4096; 11.4 GB in f16)"),
 
+    // ---- LLM text encoders (llm.hpp): standalone files for --llm, in the Hugging Face naming
+    // (model.embed_tokens, model.layers.N.self_attn.*, model.layers.N.mlp.*, model.norm), real widths. sd.cpp reads
+    // the layer count, hidden size, vocabulary and MLP width from the names and shapes and fixes the heads per
+    // architecture (a QWEN3 with exactly 28 layers gets 16 heads, any other count 32).
+
+    /**
+     * Qwen3-4B, the text encoder of Z-Image and FLUX.2 [klein] 4B, with <b>1 of its 36 layers</b> (hidden 2560, MLP
+     * 9728, 32 heads of 128 with 8 key/value heads and RMS-normed queries and keys, 151,936 tokens): 13 tensors,
+     * 489,889,536 parameters (0.98 GB in F16). Z-Image conditions on layer 35's output; with one layer sd.cpp falls
+     * back to the final norm's, which has the same width. Pass it with {@code --llm}.
+     */
+    QWEN3_4B_LLM("qwen3-4b-llm", "Qwen3-4B text encoder (Z-Image), 1 of 36 layers, real widths"),
+
+    /**
+     * Qwen3-4B as {@link #QWEN3_4B_LLM} with <b>27 of its 36 layers</b>: FLUX.2 [klein] concatenates the outputs of
+     * layers 9, 18 and 27 into its 7680-wide text input, so fewer layers would not fit its {@code txt_in}: 299 tensors,
+     * 3,114,090,752 parameters (6.2 GB in F16, so write it as q8_0 GGUF, about 3.3 GB). Pass it with {@code --llm}.
+     */
+    QWEN3_4B_KLEIN_LLM("qwen3-4b-27l-llm", "Qwen3-4B text encoder (FLUX.2 klein 4B), 27 of 36 layers, real widths"),
+
+    /**
+     * Qwen3-1.7B, the language model of Ovis 2.5 2B that Ovis-Image conditions on (hidden 2048, MLP 6144, 16 heads of
+     * 128, 8 key/value heads), with <b>all 28 layers</b>: sd.cpp gives a QWEN3 16 heads only when it counts exactly 28
+     * layers, and 32 heads would not fit the real widths: 310 tensors, 1,720,574,976 parameters (3.4 GB in F16; q8_0
+     * GGUF about 1.8 GB). Pass it with {@code --llm}.
+     */
+    QWEN3_1_7B_LLM("qwen3-1.7b-llm", "Qwen3-1.7B text encoder (Ovis-Image), all 28 layers (sd.cpp's 16-head case)"),
+
+    /**
+     * Qwen3-0.6B, the text encoder of Anima (hidden 1024, MLP 3072, 16 heads of 128, 8 key/value heads), with <b>all 28
+     * layers</b>, for the same reason as {@link #QWEN3_1_7B_LLM}: 310 tensors, 596,049,920 parameters (1.19 GB in F16).
+     * Pass it with {@code --llm}.
+     */
+    QWEN3_0_6B_LLM("qwen3-0.6b-llm", "Qwen3-0.6B text encoder (Anima), all 28 layers (sd.cpp's 16-head case)"),
+
+    /**
+     * The language model of Qwen2.5-VL-7B, the text encoder of Qwen-Image, with <b>1 of its 28 layers</b> (hidden 3584,
+     * MLP 18944, 28 heads of 128 with 4 key/value heads and q/k/v biases, 152,064 tokens) and no vision tower: 14
+     * tensors, 778,058,752 parameters (1.56 GB in F16). Pass it with {@code --llm}.
+     */
+    QWEN2_5_VL_7B_LLM("qwen2.5-vl-7b-llm", "Qwen2.5-VL-7B text encoder (Qwen-Image), 1 of 28 layers, real widths"),
+
+    /**
+     * The language model of Mistral-Small-3.2-24B, the text encoder of FLUX.2 [dev] (hidden 5120, MLP 32768, 32 heads
+     * of 128 with 8 key/value heads, 131,072 tokens), with <b>30 of its 40 layers</b>: FLUX.2 [dev] concatenates the
+     * outputs of layers 10, 20 and 30 into its 15360-wide text input: 272 tensors, 17,343,759,360 parameters (34.7 GB
+     * in F16, about 9.8 GB in q4_0), so write it as q4_0 GGUF. Pass it with {@code --llm}.
+     */
+    MISTRAL_SMALL_3_2_LLM("mistral-small-3.2-llm", "Mistral-Small-3.2-24B text encoder (FLUX.2 dev), 30 of 40 layers, real widths"),
+
+    /**
+     * Ministral-3-3B, the text encoder of ERNIE-Image (hidden 3072, MLP 9216, 32 heads of 128 with 8 key/value heads,
+     * 131,072 tokens), with <b>1 of its 26 layers</b>: ERNIE-Image reads layer 25's output; with one layer sd.cpp falls
+     * back to the final norm's, of the same width: 11 tensors, 519,054,336 parameters (1.04 GB in F16). Pass it with
+     * {@code --llm}.
+     */
+    MINISTRAL_3_3B_LLM("ministral-3-3b-llm", "Ministral-3-3B text encoder (ERNIE-Image), 1 of 26 layers, real widths"),
+
+    // ---- FLUX.2 (flux.hpp, auto_encoder_kl.hpp): standalone files in Black Forest Labs' naming
+
+    /**
+     * A FLUX.2 [klein] 4B diffusion model as a standalone file, in the naming of {@code flux-2-klein-4b.safetensors}
+     * ({@code img_in}, {@code time_in}, {@code txt_in}, {@code double_blocks.N}, {@code single_blocks.N},
+     * {@code final_layer} and the modulations shared by all blocks, {@code double_stream_modulation_img/txt} and
+     * {@code single_stream_modulation}; no biases, no {@code guidance_in}), with the real widths (hidden size 3072,
+     * 24 heads of 128, gated MLP 9216, a 7680-wide text input: Qwen3-4B's layers 9, 18 and 27 concatenated, 128
+     * input channels) but <b>truncated to 1 double-stream and 1 single-stream block of the real 5 and 20</b>: sd.cpp
+     * counts the blocks from the names. sd.cpp detects it as "Flux.2 klein" (no {@code single_blocks.47}). Load it
+     * with {@code --diffusion-model}, beside {@link #FLUX2_VAE} ({@code --vae}) and a Qwen3-4B ({@code --llm}).
+     */
+    FLUX2_KLEIN_4B_DIT("flux2-klein-4b-dit", "FLUX.2 [klein] 4B diffusion model, real widths, 1 of 5 double + 1 of 20 single blocks"),
+
+    /**
+     * A FLUX.2 [dev] diffusion model as a standalone file, in the naming of {@code flux2-dev.safetensors} (as
+     * {@link #FLUX2_KLEIN_4B_DIT}, plus {@code guidance_in}), with the real widths (hidden size 6144, 48 heads of
+     * 128, gated MLP 18432, a 15360-wide text input: Mistral Small 3.2's layers 10, 20 and 30 concatenated),
+     * <b>1 double-stream block of the real 8 but all 48 single-stream blocks</b>: sd.cpp tells dev from klein only by
+     * a tensor {@code single_blocks.47.linear1.weight} and needs every block up to the highest index, so 25.4 billion
+     * parameters (50.8 GB in F16, 14.3 GB in q4_0): write it only as GGUF, on a machine that can hold it. sd.cpp
+     * detects it as "Flux.2". Load it with {@code --diffusion-model}, beside {@link #FLUX2_VAE} and a Mistral Small
+     * 3.2 ({@code --llm}).
+     */
+    FLUX2_DEV_DIT("flux2-dev-dit", "FLUX.2 [dev] diffusion model, real widths, 1 of 8 double + all 48 single blocks (25.4 B)"),
+
+    /**
+     * The FLUX.2 autoencoder as a standalone file, in the naming of {@code flux2_ae.safetensors} ({@code encoder.*},
+     * {@code decoder.*}, {@code quant_conv}, {@code post_quant_conv}): the SD VAE's layout with 32 latent channels,
+     * which sd.cpp fixes for FLUX.2 (and reads the decoder's base width from {@code decoder.conv_in}); the latents'
+     * batch-norm statistics are constants in sd.cpp's code, not read from the file, so it has none. sd.cpp folds
+     * 2x2 patches of the 32 channels into the DiT's 128, so an image is 16 pixels per latent. Pass it with
+     * {@code --vae} beside a FLUX.2 diffusion model.
+     */
+    FLUX2_VAE("flux2-vae", "FLUX.2 autoencoder (32 latent channels, flux2_ae.safetensors naming)"),
+
     // ---- SD3 and the SDXL / SD 1.x UNet variants
 
     /**

@@ -163,6 +163,16 @@ final class Tables {
             case WAN21_T2V_1_3B -> t.wanDit("", WAN_1_3B_LAYERS);
             case WAN21_VAE -> t.wanVae("");
             case UMT5_XXL -> t.umt5("");
+            case QWEN3_4B_LLM -> t.llm("", QWEN3_4B, 1);
+            case QWEN3_4B_KLEIN_LLM -> t.llm("", QWEN3_4B, LLM_KLEIN_LAYERS);
+            case QWEN3_1_7B_LLM -> t.llm("", QWEN3_1_7B, QWEN3_1_7B.layers());
+            case QWEN3_0_6B_LLM -> t.llm("", QWEN3_0_6B, QWEN3_0_6B.layers());
+            case QWEN2_5_VL_7B_LLM -> t.llm("", QWEN2_5_VL_7B, 1);
+            case MISTRAL_SMALL_3_2_LLM -> t.llm("", MISTRAL_SMALL_3_2, LLM_FLUX2_LAYERS);
+            case MINISTRAL_3_3B_LLM -> t.llm("", MINISTRAL_3_3B, 1);
+            case FLUX2_KLEIN_4B_DIT -> t.flux2("", FLUX2_KLEIN_4B, 1, 1);
+            case FLUX2_DEV_DIT -> t.flux2("", FLUX2_DEV, 1, FLUX2_DEV_SINGLE_BLOCKS);
+            case FLUX2_VAE -> t.vae("", FLUX2_LATENT_CHANNELS, true);
             case SD3_MEDIUM_DIT -> t.mmdit("", SD3_DEPTH, 0, false);
             case SD35_MEDIUM_DIT -> t.mmdit("", SD3_DEPTH, SD35_MEDIUM_X_BLOCKS, true);
             case SD35_LARGE_DIT -> t.mmdit("", SD35_LARGE_DEPTH, 0, true);
@@ -919,6 +929,158 @@ final class Tables {
             constant(b + "1.layer_norm.weight", 1, UMT5_DIM);
         }
         constant(p + "encoder.final_layer_norm.weight", 1, UMT5_DIM);
+    }
+
+    // ---------------------------------------------------------------- LLM text encoders (llm.hpp, Hugging Face naming)
+
+    /**
+     * The widths of one of llm.hpp's decoder-only text encoders, as in the model's config.json. sd.cpp reads the
+     * hidden size and vocabulary from {@code embed_tokens}, the MLP width from {@code layers.0.mlp.gate_proj} and
+     * the layer count from the names; it fixes the heads per architecture (QWEN3 and the Mistrals 32 heads of 128,
+     * 8 key/value heads; QWEN2_5_VL 28 and 4), except that a QWEN3 with exactly 28 layers gets 16 heads.
+     *
+     * @param layers  the real model's layer count
+     * @param qkvBias whether q/k/v projections have biases (Qwen2.5)
+     * @param qkNorm  whether queries and keys have RMS norms of {@code headDim} (Qwen3)
+     */
+    record LlmSize(int hidden, int intermediate, int layers, int heads, int kvHeads, int vocab, boolean qkvBias,
+            boolean qkNorm) {
+        static final int HEAD_DIM = 128;
+    }
+
+    /** Qwen3-4B (Z-Image, FLUX.2 [klein] 4B): 36 layers of 2560, 32 heads. */
+    static final LlmSize QWEN3_4B = new LlmSize(2560, 9728, 36, 32, 8, 151936, false, true);
+    /** Qwen3-1.7B, the language model of Ovis 2.5 2B (Ovis-Image): 28 layers of 2048, 16 heads. */
+    static final LlmSize QWEN3_1_7B = new LlmSize(2048, 6144, 28, 16, 8, 151936, false, true);
+    /** Qwen3-0.6B (Anima): 28 layers of 1024, 16 heads. */
+    static final LlmSize QWEN3_0_6B = new LlmSize(1024, 3072, 28, 16, 8, 151936, false, true);
+    /** Qwen2.5-VL-7B's language model (Qwen-Image): 28 layers of 3584, 28 heads, 4 key/value heads, q/k/v biases. */
+    static final LlmSize QWEN2_5_VL_7B = new LlmSize(3584, 18944, 28, 28, 4, 152064, true, false);
+    /** Mistral-Small-3.2-24B's language model (FLUX.2 [dev]): 40 layers of 5120, 32 heads of 128. */
+    static final LlmSize MISTRAL_SMALL_3_2 = new LlmSize(5120, 32768, 40, 32, 8, 131072, false, false);
+    /** Ministral-3-3B (ERNIE-Image): 26 layers of 3072, 32 heads of 128. */
+    static final LlmSize MINISTRAL_3_3B = new LlmSize(3072, 9216, 26, 32, 8, 131072, false, false);
+    /**
+     * FLUX.2 [klein] conditions on the concatenated outputs of Qwen3 layers 9, 18 and 27 (conditioner.hpp
+     * {@code out_layers}); with fewer layers sd.cpp returns the final norm's output, a third as wide as the
+     * diffusion model's {@code txt_in} takes, so the encoder must keep 27 of its 36 layers.
+     */
+    static final int LLM_KLEIN_LAYERS = 27;
+    /** FLUX.2 [dev] reads Mistral Small's layers 10, 20 and 30, so the encoder keeps 30 of its 40 layers. */
+    static final int LLM_FLUX2_LAYERS = 30;
+
+    /**
+     * A text encoder of llm.hpp as a standalone file in the Hugging Face naming ({@code model.embed_tokens},
+     * {@code model.layers.N.self_attn.q_proj/k_proj/v_proj/o_proj} [{@code q_norm/k_norm}],
+     * {@code model.layers.N.mlp.gate_proj/up_proj/down_proj}, {@code input_layernorm},
+     * {@code post_attention_layernorm}, {@code model.norm}; no {@code lm_head}, which sd.cpp ignores), with
+     * {@code layers} of the model's layers. sd.cpp loads it under {@code text_encoders.llm.}.
+     */
+    private void llm(String p, LlmSize s, int layers) {
+        if (layers < 1 || layers > s.layers()) {
+            throw new IllegalArgumentException("layers " + layers + " not in 1.." + s.layers());
+        }
+        int h = s.hidden();
+        int q = s.heads() * LlmSize.HEAD_DIM;
+        int kv = s.kvHeads() * LlmSize.HEAD_DIM;
+        weight(p + "model.embed_tokens.weight", s.vocab(), h);
+        for (int i = 0; i < layers; i++) {
+            String b = p + "model.layers." + i + ".";
+            linear(b + "self_attn.q_proj.", h, q, s.qkvBias());
+            linear(b + "self_attn.k_proj.", h, kv, s.qkvBias());
+            linear(b + "self_attn.v_proj.", h, kv, s.qkvBias());
+            linear(b + "self_attn.o_proj.", q, h, false);
+            if (s.qkNorm()) {
+                constant(b + "self_attn.q_norm.weight", 1, LlmSize.HEAD_DIM);
+                constant(b + "self_attn.k_norm.weight", 1, LlmSize.HEAD_DIM);
+            }
+            linear(b + "mlp.gate_proj.", h, s.intermediate(), false);
+            linear(b + "mlp.up_proj.", h, s.intermediate(), false);
+            linear(b + "mlp.down_proj.", s.intermediate(), h, false);
+            constant(b + "input_layernorm.weight", 1, h);
+            constant(b + "post_attention_layernorm.weight", 1, h);
+        }
+        constant(p + "model.norm.weight", 1, h);
+    }
+
+    // ---------------------------------------------------------------- FLUX.2 (flux.hpp with sd_version_is_flux2)
+
+    /**
+     * The widths of a FLUX.2 transformer, as in its config: sd.cpp reads the hidden size and the text width from
+     * {@code txt_in}, the head width from the query/key norms and the block counts from the names; it fixes the rest
+     * for FLUX.2 (128 input channels: 32 latent channels in 2x2 patches, patch size 1, MLP ratio 3 with a gated SiLU,
+     * no biases, one modulation shared by all blocks of a kind, RoPE axes 32, 32, 32, 32).
+     *
+     * @param context  the text width: three hidden states of the LLM concatenated (layers 9, 18, 27 of Qwen3-4B for
+     *                 klein, 10, 20, 30 of Mistral Small 3.2 for dev)
+     * @param guidance whether the model has {@code guidance_in} (the guidance-distilled dev does, klein does not)
+     * @param doubleBlocks the real model's double-stream blocks
+     * @param singleBlocks the real model's single-stream blocks
+     */
+    record Flux2Size(int hidden, int context, boolean guidance, int doubleBlocks, int singleBlocks) {
+        static final int HEAD_DIM = 128;
+        static final int IN = 128;
+        static final int MLP_RATIO = 3;
+    }
+
+    /** FLUX.2 [klein] 4B: hidden 3072 (24 heads), text 3 x 2560 (Qwen3-4B), 5 double + 20 single blocks. */
+    static final Flux2Size FLUX2_KLEIN_4B = new Flux2Size(3072, 3 * 2560, false, 5, 20);
+    /** FLUX.2 [dev]: hidden 6144 (48 heads), text 3 x 5120 (Mistral Small 3.2), 8 double + 48 single blocks. */
+    static final Flux2Size FLUX2_DEV = new Flux2Size(6144, 3 * 5120, true, 8, 48);
+    /**
+     * sd.cpp tells FLUX.2 [dev] from klein only by a tensor named {@code single_blocks.47.linear1.weight}
+     * ({@code get_sd_version}) and counts the blocks from the highest index, and every block it counts must be in the
+     * file: so the synthetic dev keeps all 48 single-stream blocks (23.6 billion of its parameters).
+     */
+    static final int FLUX2_DEV_SINGLE_BLOCKS = 48;
+    /** The FLUX.2 autoencoder's latent channels (sd.cpp: {@code z_channels = 32}, {@code embed_dim = 32}). */
+    static final int FLUX2_LATENT_CHANNELS = 32;
+
+    /** FLUX.2's SelfAttention: fused qkv and proj without biases, RMS norms of queries and keys. */
+    private void flux2Attention(String p, int hidden) {
+        linear(p + "qkv.", hidden, 3 * hidden, false);
+        constant(p + "norm.query_norm.scale", 1, Flux2Size.HEAD_DIM);
+        constant(p + "norm.key_norm.scale", 1, Flux2Size.HEAD_DIM);
+        linear(p + "proj.", hidden, hidden, false);
+    }
+
+    /**
+     * The FLUX.2 transformer as Black Forest Labs' flux2-dev / flux-2-klein safetensors name it ({@code img_in},
+     * {@code time_in}, [{@code guidance_in}], {@code txt_in}, {@code double_blocks.N} without their own modulation,
+     * {@code single_blocks.N}, {@code final_layer}, and the shared {@code double_stream_modulation_img/txt} and
+     * {@code single_stream_modulation}), with {@code doubleBlocks} and {@code singleBlocks} of the real blocks.
+     */
+    private void flux2(String p, Flux2Size s, int doubleBlocks, int singleBlocks) {
+        int h = s.hidden();
+        int mlp = Flux2Size.MLP_RATIO * h;
+        linear(p + "img_in.", Flux2Size.IN, h, false);
+        linear(p + "time_in.in_layer.", 256, h, false);
+        linear(p + "time_in.out_layer.", h, h, false);
+        if (s.guidance()) {
+            linear(p + "guidance_in.in_layer.", 256, h, false);
+            linear(p + "guidance_in.out_layer.", h, h, false);
+        }
+        linear(p + "txt_in.", s.context(), h, false);
+        for (int i = 0; i < doubleBlocks; i++) {
+            String b = p + "double_blocks." + i + ".";
+            for (String st : new String[] {"img_", "txt_"}) {
+                flux2Attention(b + st + "attn.", h);
+                linear(b + st + "mlp.0.", h, 2 * mlp, false); // gate and value of the SiLU-gated MLP
+                linear(b + st + "mlp.2.", mlp, h, false);
+            }
+        }
+        for (int i = 0; i < singleBlocks; i++) {
+            String b = p + "single_blocks." + i + ".";
+            linear(b + "linear1.", h, 3 * h + 2 * mlp, false);
+            linear(b + "linear2.", h + mlp, h, false);
+            constant(b + "norm.query_norm.scale", 1, Flux2Size.HEAD_DIM);
+            constant(b + "norm.key_norm.scale", 1, Flux2Size.HEAD_DIM);
+        }
+        linear(p + "final_layer.linear.", h, Flux2Size.IN, false);
+        linear(p + "final_layer.adaLN_modulation.1.", h, 2 * h, false);
+        linear(p + "double_stream_modulation_img.lin.", h, 6 * h, false);
+        linear(p + "double_stream_modulation_txt.lin.", h, 6 * h, false);
+        linear(p + "single_stream_modulation.lin.", h, 3 * h, false);
     }
 
     // ---------------------------------------------------------------- SD3 and the SDXL / SD 1.x UNet variants
