@@ -381,6 +381,8 @@ class CommandsTest {
             case SSD_1B -> "SDXL (SSD-1B), full checkpoint: needs nothing else";
             case SD1_INPAINT -> "SD 1.x Inpaint, full checkpoint: needs nothing else";
             case SD1_PIX2PIX -> "SD 1.x Instruct-Pix2Pix, full checkpoint: needs nothing else";
+            case SDXL_INPAINT -> "SDXL Inpaint, full checkpoint: needs nothing else";
+            case SDXL_PIX2PIX -> "SDXL Instruct-Pix2Pix, full checkpoint: needs nothing else";
         };
         // The real header over a sparse file of the model's size: sdj info reads only the header, so the families of
         // several GB cost nothing here (the files themselves are proven by ParityTest and scripts/models.sh).

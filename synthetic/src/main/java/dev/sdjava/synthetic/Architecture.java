@@ -314,7 +314,21 @@ public enum Architecture {
      * and input-image latent), which is what sd.cpp detects "Instruct-Pix2Pix" by. Load it with {@code --model} and
      * give the image to edit with {@code -i}.
      */
-    SD1_PIX2PIX("sd1-pix2pix", "SD 1.x InstructPix2Pix checkpoint (8-channel UNet input) + CLIP ViT-L/14 + KL VAE");
+    SD1_PIX2PIX("sd1-pix2pix", "SD 1.x InstructPix2Pix checkpoint (8-channel UNet input) + CLIP ViT-L/14 + KL VAE"),
+
+    /**
+     * As {@link #SDXL} with the 9-channel UNet input of SDXL inpainting checkpoints
+     * ({@code sd_xl_base_1.0_inpainting_0.1}), which sd.cpp detects as "SDXL Inpaint". Load it with {@code --model}
+     * and give {@code -i} and {@code --mask}; write it as q8_0 GGUF.
+     */
+    SDXL_INPAINT("sdxl-inpaint", "SDXL inpainting checkpoint (9-channel UNet input) + CLIP-L + OpenCLIP bigG/14 + KL VAE"),
+
+    /**
+     * As {@link #SDXL} with the 8-channel UNet input of SDXL InstructPix2Pix checkpoints ({@code CosXL Edit}-style),
+     * which sd.cpp detects as "SDXL Instruct-Pix2Pix". Load it with {@code --model} and give {@code -i}; write it as
+     * q8_0 GGUF.
+     */
+    SDXL_PIX2PIX("sdxl-pix2pix", "SDXL InstructPix2Pix checkpoint (8-channel UNet input) + CLIP-L + OpenCLIP bigG/14 + KL VAE");
 
     private final String fileStem;
     private final String description;

@@ -184,6 +184,14 @@ final class Tables {
             case SSD_1B -> t.sdxlCheckpoint(UnetKind.SSD_1B);
             case SD1_INPAINT -> t.sd1WithInput(SD1_INPAINT_IN);
             case SD1_PIX2PIX -> t.sd1WithInput(SD1_PIX2PIX_IN);
+            case SDXL_INPAINT -> {
+                t.sdxlCheckpoint(UnetKind.SDXL);
+                t.widenInput(SD1_INPAINT_IN);
+            }
+            case SDXL_PIX2PIX -> {
+                t.sdxlCheckpoint(UnetKind.SDXL);
+                t.widenInput(SD1_PIX2PIX_IN);
+            }
         }
         return Collections.unmodifiableList(t.list);
     }
@@ -1149,6 +1157,13 @@ final class Tables {
     /** The SD 1.x checkpoint with {@code inChannels} UNet input channels instead of 4. */
     private void sd1WithInput(int inChannels) {
         unet("model.diffusion_model.", UnetKind.SD1);
+        widenInput(inChannels);
+        clipText("cond_stage_model.transformer.text_model.", CLIP_L_SIZE);
+        vae("first_stage_model.");
+    }
+
+    /** Gives the UNet's first convolution {@code inChannels} inputs instead of 4, in place. */
+    private void widenInput(int inChannels) {
         String name = "model.diffusion_model.input_blocks.0.0.weight";
         for (int i = 0; i < list.size(); i++) {
             if (list.get(i).name().equals(name)) {
@@ -1158,10 +1173,9 @@ final class Tables {
                 names.remove(name);
                 weight(name, shape);
                 list.add(i, list.remove(list.size() - 1));
-                break;
+                return;
             }
         }
-        clipText("cond_stage_model.transformer.text_model.", CLIP_L_SIZE);
-        vae("first_stage_model.");
+        throw new IllegalStateException("no tensor " + name);
     }
 }

@@ -189,6 +189,9 @@ class SyntheticModelTest {
         assertShape(Architecture.SD1_INPAINT, "model.diffusion_model.input_blocks.0.0.weight", 320, 9, 3, 3);
         assertShape(Architecture.SD1_PIX2PIX, "model.diffusion_model.input_blocks.0.0.weight", 320, 8, 3, 3);
         assertEquals(Architecture.SD1.tensorCount(), Architecture.SD1_INPAINT.tensorCount());
+        assertShape(Architecture.SDXL_INPAINT, "model.diffusion_model.input_blocks.0.0.weight", 320, 9, 3, 3);
+        assertShape(Architecture.SDXL_PIX2PIX, "model.diffusion_model.input_blocks.0.0.weight", 320, 8, 3, 3);
+        assertEquals(Architecture.SDXL.parameterCount() + 5 * 320 * 9, Architecture.SDXL_INPAINT.parameterCount());
     }
 
     @Test
