@@ -209,11 +209,14 @@ final class Info extends Subcommand {
         String hint = "";
         if (n.any("joint_blocks.")) {
             arch = "SD3 / SD3.5 (MMDiT)";
-            contains.add("diffusion model (MMDiT)");
+            // sd.cpp's MMDiT counts the joint blocks (never fewer than 24) and the MMDiT-X ones (with attn2, SD3.5 Medium).
+            contains.add("diffusion model (MMDiT, " + Math.max(24, n.blocks("joint_blocks.")) + " joint blocks, "
+                    + n.blocksWith("joint_blocks.", ".x_block.attn2.") + " MMDiT-X)");
             addEncoders(n, contains);
             if (!n.any("text_encoders.clip_l.")) needs.add("--clip_l");
             if (!n.any("text_encoders.clip_g.")) needs.add("--clip_g");
-            if (!n.any("text_encoders.t5xxl.")) needs.add("--t5xxl");
+            // SD3CLIPEmbedder feeds 77 tokens of zeros in place of the T5 states when there is no T5.
+            if (!n.any("text_encoders.t5xxl.")) needs.add("--t5xxl (optional: zeros without it)");
             if (!vae) needs.add("--vae");
             hint = " --cfg-scale 4.5 --sampling-method euler";
         } else if (n.any("llm_adapter.blocks.0.cross_attn.q_proj.weight")) {
@@ -306,6 +309,11 @@ final class Info extends Subcommand {
             if (xl && vae) {
                 hint = "   (an fp16-fixed SDXL VAE via --vae avoids NaNs in f16)";
             }
+            if (arch.endsWith("Inpaint")) {
+                hint = " -i IMAGE --mask MASK";
+            } else if (arch.endsWith("Pix2Pix")) {
+                hint = " -i IMAGE";
+            }
         }
         if (vae && !contains.contains("VAE")) {
             contains.add(tae ? "tiny autoencoder" : "VAE");
@@ -315,7 +323,8 @@ final class Info extends Subcommand {
         String kind = complete ? "full checkpoint" : "diffusion model (needs other files)";
         return new Detected(arch, kind, contains, needs,
                 (arch.startsWith("Wan") ? "sdj video " : "sdj generate ") + flag + " " + file + (needs.isEmpty() ? "" : " " + String.join(" ", needs.stream()
-                        .filter(s -> s.startsWith("--")).map(s -> s.replaceAll(" .*", "") + " FILE").toList()))
+                        .filter(s -> s.startsWith("--")).map(s -> s.contains("(optional")
+                                ? "[" + s.replaceAll(" .*", "") + " FILE]" : s.replaceAll(" .*", "") + " FILE").toList()))
                         + " -p \"...\"" + hint);
     }
 
@@ -473,10 +482,15 @@ final class Info extends Subcommand {
          * there are none).
          */
         int blocks(String prefix) {
+            return blocksWith(prefix, "");
+        }
+
+        /** As {@link #blocks}, counting only the blocks that have a tensor whose name also contains {@code part}. */
+        int blocksWith(String prefix, String part) {
             int max = -1;
             for (ModelFile.Tensor t : f.tensors()) {
                 int at = t.name().indexOf(prefix);
-                if (at < 0) {
+                if (at < 0 || !t.name().contains(part)) {
                     continue;
                 }
                 int start = at + prefix.length();

@@ -24,6 +24,9 @@ import java.util.Locale;
                         + "sd1-lora, sd1-controlnet, esrgan-x4, wan2.1-t2v-1.3b (2.8 GB, video), wan2.1-vae, umt5-xxl (11.4 GB); FLUX.1 [schnell] as separate files: flux-schnell-dit "
                         + "(1.07 GB, 1 double + 1 single block), flux-vae, clip-l; "
                         + "FLUX.1 [dev] and Kontext [dev]: flux-dev-dit (1.09 GB); Chroma: chroma-dit (1.26 GB); Chroma1-Radiance: chroma-radiance-dit (2.47 GB; 1.33 GB with --type q8_0); "
+                        + "SD3 as separate files: sd3-medium-dit (2.29 GB as q8_0), sd3.5-medium-dit (2.86 GB as q8_0), "
+                        + "sd3.5-large-dit (4.77 GB as q4_0), clip-g; sdxl (4.18 GB as q8_0), ssd-1b "
+                        + "(2.84 GB as q8_0), sd1-inpaint, sd1-pix2pix, sdxl-inpaint, sdxl-pix2pix (4.18 GB each as q8_0); "
                         + "--list describes them.",
                 "With --type it writes GGUF directly (q8_0, q4_0, q4_K, f16, bf16, f32): the file sd-cli -M convert --type TYPE "
                         + "makes from the --precision safetensors file, without writing that first."})

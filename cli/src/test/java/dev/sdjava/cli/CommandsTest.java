@@ -382,6 +382,16 @@ class CommandsTest {
             case OVIS_IMAGE_DIT -> "Ovis-Image, diffusion model (needs other files): also needs --vae (ae.safetensors), --llm (Qwen3 1.7B, of Ovis 2.5)";
             case ERNIE_IMAGE_DIT -> "ERNIE-Image, diffusion model (needs other files): also needs --vae (FLUX.2 VAE), --llm (Ministral 3 3B)";
             case ANIMA_DIT -> "Anima, diffusion model (needs other files): also needs --vae (Qwen-Image VAE), --llm (Qwen3 0.6B)";
+            case SD3_MEDIUM_DIT -> "SD3 / SD3.5 (MMDiT), diffusion model (needs other files): also needs --clip_l, --clip_g, --t5xxl (optional: zeros without it), --vae";
+            case SD35_MEDIUM_DIT -> "SD3 / SD3.5 (MMDiT), diffusion model (needs other files): also needs --clip_l, --clip_g, --t5xxl (optional: zeros without it), --vae";
+            case SD35_LARGE_DIT -> "SD3 / SD3.5 (MMDiT), diffusion model (needs other files): also needs --clip_l, --clip_g, --t5xxl (optional: zeros without it), --vae";
+            case CLIP_G -> "CLIP-G text encoder, text encoder: also needs a diffusion model (SD3 or SDXL)";
+            case SDXL -> "SDXL, full checkpoint: needs nothing else";
+            case SSD_1B -> "SDXL (SSD-1B), full checkpoint: needs nothing else";
+            case SD1_INPAINT -> "SD 1.x Inpaint, full checkpoint: needs nothing else";
+            case SD1_PIX2PIX -> "SD 1.x Instruct-Pix2Pix, full checkpoint: needs nothing else";
+            case SDXL_INPAINT -> "SDXL Inpaint, full checkpoint: needs nothing else";
+            case SDXL_PIX2PIX -> "SDXL Instruct-Pix2Pix, full checkpoint: needs nothing else";
         };
         // The real header over a sparse file of the model's size: sdj info reads only the header, so the families of
         // several GB cost nothing here (the files themselves are proven by ParityTest and scripts/models.sh).
@@ -400,6 +410,18 @@ class CommandsTest {
         }
         if (arch == Architecture.ANIMA_DIT) {
             assertTrue(r.out().contains("contains:      diffusion model (DiT, 1 blocks)\n"), r.out());
+        }
+        if (arch == Architecture.SD3_MEDIUM_DIT) {
+            // sd.cpp's log for the same file: "MMDiT layers: 24 (including 0 MMDiT-x layers)".
+            assertTrue(r.out().contains("contains:      diffusion model (MMDiT, 24 joint blocks, 0 MMDiT-X)\n"), r.out());
+            assertTrue(r.out().contains("usage:         sdj generate --diffusion-model " + file.getFileName()
+                    + " --clip_l FILE --clip_g FILE [--t5xxl FILE] --vae FILE -p \"...\" --cfg-scale 4.5 --sampling-method euler\n"), r.out());
+        }
+        if (arch == Architecture.SD35_MEDIUM_DIT) {
+            assertTrue(r.out().contains("contains:      diffusion model (MMDiT, 24 joint blocks, 13 MMDiT-X)\n"), r.out());
+        }
+        if (arch == Architecture.SD1_INPAINT) {
+            assertTrue(r.out().contains("usage:         sdj generate -m " + file.getFileName() + " -p \"...\" -i IMAGE --mask MASK\n"), r.out());
         }
         if (arch == Architecture.FLUX_SCHNELL_DIT) {
             // The block counts sd.cpp reads from the names (its log: "flux: depth = 1, depth_single_blocks = 1").
@@ -430,7 +452,7 @@ class CommandsTest {
      */
     @ParameterizedTest
     @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', quoteCharacter = '"', value = {
-        "joint_blocks.0.x_block.attn.qkv.weight,x_embedder.proj.weight | SD3 / SD3.5 (MMDiT), diffusion model (needs other files): also needs --clip_l, --clip_g, --t5xxl, --vae",
+        "joint_blocks.0.x_block.attn.qkv.weight,x_embedder.proj.weight | SD3 / SD3.5 (MMDiT), diffusion model (needs other files): also needs --clip_l, --clip_g, --t5xxl (optional: zeros without it), --vae",
         "double_blocks.0.img_attn.qkv.weight,single_blocks.0.linear1.weight,guidance_in.in_layer.weight,img_in.weight | FLUX.1 [dev], diffusion model (needs other files): also needs --vae (ae.safetensors), --clip_l, --t5xxl",
         "double_blocks.0.img_attn.qkv.weight,distilled_guidance_layer.in_proj.weight,img_in.weight | Chroma, diffusion model (needs other files): also needs --vae (ae.safetensors), --t5xxl",
         "double_blocks.0.img_attn.qkv.weight,nerf_final_layer_conv.conv.weight | Chroma Radiance, diffusion model (needs other files): also needs --t5xxl",

@@ -359,7 +359,96 @@ public enum Architecture {
      * {@link #WAN21_VAE} (Anima uses the Qwen-Image VAE, which is Wan 2.1's layout) with {@code --vae} and a Qwen3
      * 0.6B text encoder with {@code --llm}.
      */
-    ANIMA_DIT("anima-dit", "Anima diffusion model, real widths (2048), 1 of 28 blocks, the full 6-block LLM adapter");
+    ANIMA_DIT("anima-dit", "Anima diffusion model, real widths (2048), 1 of 28 blocks, the full 6-block LLM adapter"),
+
+    // ---- SD3 and the SDXL / SD 1.x UNet variants
+
+    /**
+     * A Stable Diffusion 3 Medium diffusion model (MMDiT) as a standalone file, in the naming of the diffusion model
+     * inside {@code sd3_medium.safetensors} without its {@code model.diffusion_model.} prefix ({@code x_embedder},
+     * {@code pos_embed}, {@code t_embedder}, {@code y_embedder}, {@code context_embedder}, {@code joint_blocks.N}
+     * with a {@code context_block} and an {@code x_block}, {@code final_layer}): the real model's full size, 24
+     * joint blocks of width 1536 (24 heads of 64, no q/k norms, no MMDiT-X {@code attn2}), because sd.cpp reads the
+     * depth from the names but never goes below 24, and derives every width from it (hidden = 64 x depth). About
+     * 2.03 billion parameters; write it as q8_0 GGUF. sd.cpp detects it as "SD3.x". Load it with
+     * {@code --diffusion-model}, beside {@link #FLUX_VAE} ({@code --vae}), {@link #CLIP_L} ({@code --clip_l}) and
+     * {@link #CLIP_G} ({@code --clip_g}); without a T5-XXL ({@code --t5xxl}) sd.cpp puts 77 tokens of zeros where
+     * the T5 states would be.
+     */
+    SD3_MEDIUM_DIT("sd3-medium-dit", "SD3 Medium diffusion model (MMDiT, 24 joint blocks of width 1536: the smallest sd.cpp builds)"),
+
+    /**
+     * A Stable Diffusion 3.5 Medium diffusion model (MMDiT-X) as a standalone file, in the naming of
+     * {@code sd3.5_medium.safetensors} without its {@code model.diffusion_model.} prefix: {@link #SD3_MEDIUM_DIT}'s
+     * layout with RMS norms of queries and keys ({@code attn.ln_q}, {@code attn.ln_k}) in every attention, a second
+     * self-attention ({@code x_block.attn2}, 9-way modulation) in joint blocks 0 to 12, and a position table of
+     * 384 x 384 patches; the full 24 blocks for the same reason. About 2.47 billion parameters; write it as q8_0
+     * GGUF. sd.cpp detects it as "SD3.x" with 13 MMDiT-X layers. Load it as {@link #SD3_MEDIUM_DIT}.
+     */
+    SD35_MEDIUM_DIT("sd3.5-medium-dit", "SD3.5 Medium diffusion model (MMDiT-X: 24 joint blocks, attn2 in the first 13, q/k RMS norms)"),
+
+    /**
+     * A Stable Diffusion 3.5 Large diffusion model as a standalone file, in the naming of
+     * {@code sd3.5_large.safetensors} without its {@code model.diffusion_model.} prefix: {@link #SD3_MEDIUM_DIT}'s
+     * layout with 38 joint blocks, so width 2432 and 38 heads (sd.cpp derives both from the depth), and RMS norms
+     * of queries and keys; no MMDiT-X blocks. About 8.1 billion parameters; write it as q4_0 (4.6 GB) or q8_0 GGUF.
+     * Load it as {@link #SD3_MEDIUM_DIT}.
+     */
+    SD35_LARGE_DIT("sd3.5-large-dit", "SD3.5 Large diffusion model (MMDiT: 38 joint blocks of width 2432, q/k RMS norms; 8.1 B)"),
+
+    /**
+     * The OpenCLIP ViT-bigG/14 text encoder as a standalone file, in the Hugging Face naming of
+     * {@code clip_g.safetensors} ({@code text_model.embeddings.*}, {@code text_model.encoder.layers.N.*},
+     * {@code text_model.final_layer_norm.*}, {@code text_projection.weight}): 32 layers of width 1280 (sd.cpp fixes
+     * the size), about 695 million parameters (1.39 GB in F16). Pass it with {@code --clip_g} beside an SD3 or SDXL
+     * diffusion model.
+     */
+    CLIP_G("clip-g", "OpenCLIP ViT-bigG/14 text encoder with its projection (clip_g.safetensors naming)"),
+
+    /**
+     * A single-file SDXL base checkpoint ({@code VERSION_SDXL}): the full SDXL UNet (transformer depths 1, 2, 10
+     * and a 10-deep middle transformer, which sd.cpp fixes in code), CLIP ViT-L/14, OpenCLIP ViT-bigG/14 and the KL
+     * autoencoder, in the naming of {@code sd_xl_base_1.0.safetensors} as for {@link #SDXL_VEGA}: about 3.47 billion
+     * parameters; write it as q8_0 GGUF. Load it with {@code --model}.
+     */
+    SDXL("sdxl", "SDXL base checkpoint: full UNet (2.6 B) + CLIP-L + OpenCLIP bigG/14 + KL VAE"),
+
+    /**
+     * A single-file Segmind SSD-1B checkpoint ({@code VERSION_SDXL_SSD1B}): the SDXL layout without the middle
+     * block's attention and with the shallower transformers sd.cpp fixes for SSD-1B (4 instead of 10 at the lowest
+     * resolution in the encoder and the first two decoder blocks there, 1 in the last two decoder blocks of the
+     * middle level), which sd.cpp tells from Vega by {@code output_blocks.3.1.transformer_blocks.1}; the text
+     * encoders and VAE of {@link #SDXL}. About 2.2 billion parameters. Load it with {@code --model}.
+     */
+    SSD_1B("ssd-1b", "Segmind SSD-1B checkpoint: distilled SDXL UNet (1.3 B) + CLIP-L + OpenCLIP bigG/14 + KL VAE"),
+
+    /**
+     * As {@link #SD1} with the 9-channel UNet input of SD 1.x inpainting checkpoints ({@code sd-v1-5-inpainting}:
+     * latent, mask, masked-image latent), which is what sd.cpp detects "SD 1.x Inpaint" by. Load it with
+     * {@code --model} and give {@code -i} and {@code --mask}.
+     */
+    SD1_INPAINT("sd1-inpaint", "SD 1.x inpainting checkpoint (9-channel UNet input) + CLIP ViT-L/14 + KL VAE"),
+
+    /**
+     * As {@link #SD1} with the 8-channel UNet input of InstructPix2Pix ({@code instruct-pix2pix-00-22000}: latent
+     * and input-image latent), which is what sd.cpp detects "Instruct-Pix2Pix" by. Load it with {@code --model} and
+     * give the image to edit with {@code -i}.
+     */
+    SD1_PIX2PIX("sd1-pix2pix", "SD 1.x InstructPix2Pix checkpoint (8-channel UNet input) + CLIP ViT-L/14 + KL VAE"),
+
+    /**
+     * As {@link #SDXL} with the 9-channel UNet input of SDXL inpainting checkpoints
+     * ({@code sd_xl_base_1.0_inpainting_0.1}), which sd.cpp detects as "SDXL Inpaint". Load it with {@code --model}
+     * and give {@code -i} and {@code --mask}; write it as q8_0 GGUF.
+     */
+    SDXL_INPAINT("sdxl-inpaint", "SDXL inpainting checkpoint (9-channel UNet input) + CLIP-L + OpenCLIP bigG/14 + KL VAE"),
+
+    /**
+     * As {@link #SDXL} with the 8-channel UNet input of SDXL InstructPix2Pix checkpoints ({@code CosXL Edit}-style),
+     * which sd.cpp detects as "SDXL Instruct-Pix2Pix". Load it with {@code --model} and give {@code -i}; write it as
+     * q8_0 GGUF.
+     */
+    SDXL_PIX2PIX("sdxl-pix2pix", "SDXL InstructPix2Pix checkpoint (8-channel UNet input) + CLIP-L + OpenCLIP bigG/14 + KL VAE");
 
     private final String fileStem;
     private final String description;

@@ -92,6 +92,23 @@ final class Tables {
     private static final int UMT5_VOCAB = 256384;
     private static final int T5_BUCKETS = 32;
 
+    // SD3 (mmdit.hpp MMDiT): sd.cpp reads the depth from the joint_blocks names but never below 24, and fixes every
+    // width from it; SD 1.x inpainting and InstructPix2Pix differ from SD 1.x only in the UNet's input channels.
+    static final int SD3_DEPTH = 24;
+    private static final int SD3_LATENT_CHANNELS = 16;
+    private static final int SD3_PATCH = 2;
+    /** pos_embed_max_size squared (192 x 192; MMDiT-X doubles the side). */
+    private static final int SD3_POS_EMBED = 192 * 192;
+    /** SD3.5 Medium's MMDiT-X blocks: joint blocks 0 to 12 have a second self-attention ({@code attn2}). */
+    static final int SD35_MEDIUM_X_BLOCKS = 13;
+    /** SD3.5 Large: 38 joint blocks (width 2432, 38 heads), q/k RMS norms, no MMDiT-X. */
+    static final int SD35_LARGE_DEPTH = 38;
+    /** The pooled CLIP-L (768) and CLIP-G (1280) outputs, the input of y_embedder. */
+    private static final int SD3_ADM_IN = 2048;
+    private static final int SD3_CONTEXT = 4096;
+    private static final int SD1_INPAINT_IN = 9;
+    private static final int SD1_PIX2PIX_IN = 8;
+
     private final List<TensorSpec> list = new ArrayList<>();
     private final Set<String> names = new HashSet<>();
     private double gain = DEFAULT_GAIN;
@@ -156,6 +173,25 @@ final class Tables {
             case QWEN2_5_VL_7B_LLM -> t.llm("", QWEN2_5_VL_7B, 1);
             case MISTRAL_SMALL_3_2_LLM -> t.llm("", MISTRAL_SMALL_3_2, LLM_FLUX2_LAYERS);
             case MINISTRAL_3_3B_LLM -> t.llm("", MINISTRAL_3_3B, 1);
+            case SD3_MEDIUM_DIT -> t.mmdit("", SD3_DEPTH, 0, false);
+            case SD35_MEDIUM_DIT -> t.mmdit("", SD3_DEPTH, SD35_MEDIUM_X_BLOCKS, true);
+            case SD35_LARGE_DIT -> t.mmdit("", SD35_LARGE_DEPTH, 0, true);
+            case CLIP_G -> {
+                t.clipText("text_model.", OPEN_CLIP_BIG_G);
+                t.weight("text_projection.weight", OPEN_CLIP_BIG_G.hidden(), OPEN_CLIP_BIG_G.hidden());
+            }
+            case SDXL -> t.sdxlCheckpoint(UnetKind.SDXL);
+            case SSD_1B -> t.sdxlCheckpoint(UnetKind.SSD_1B);
+            case SD1_INPAINT -> t.sd1WithInput(SD1_INPAINT_IN);
+            case SD1_PIX2PIX -> t.sd1WithInput(SD1_PIX2PIX_IN);
+            case SDXL_INPAINT -> {
+                t.sdxlCheckpoint(UnetKind.SDXL);
+                t.widenInput(SD1_INPAINT_IN);
+            }
+            case SDXL_PIX2PIX -> {
+                t.sdxlCheckpoint(UnetKind.SDXL);
+                t.widenInput(SD1_PIX2PIX_IN);
+            }
             case FLUX2_KLEIN_4B_DIT -> t.flux2("", FLUX2_KLEIN_4B, 1, 1);
             case FLUX2_DEV_DIT -> t.flux2("", FLUX2_DEV, 1, FLUX2_DEV_SINGLE_BLOCKS);
             case FLUX2_VAE -> t.vae("", FLUX2_LATENT_CHANNELS, true);
@@ -260,6 +296,15 @@ final class Tables {
          * 1, 1, 2 and only the first ResBlock of the middle block.
          */
         SDXL_VEGA(new int[] {1, 2, 4}, 2, new int[] {4, 2}, false, 2048, true, new int[] {1, 1, 2},
+                Middle.RES_ONLY, SDXL_ADM_IN),
+        /** sd.cpp's VERSION_SDXL: the SDXL base UNet, transformer depths 1, 2, 10 and a 10-deep middle transformer. */
+        SDXL(new int[] {1, 2, 4}, 2, new int[] {4, 2}, false, 2048, true, new int[] {1, 2, 10},
+                Middle.FULL, SDXL_ADM_IN),
+        /**
+         * sd.cpp's VERSION_SDXL_SSD1B (Segmind SSD-1B): the SDXL layout with only the first ResBlock of the middle
+         * block and the per-block transformer depths of {@link #depth}.
+         */
+        SSD_1B(new int[] {1, 2, 4}, 2, new int[] {4, 2}, false, 2048, true, new int[] {1, 2, 10},
                 Middle.RES_ONLY, SDXL_ADM_IN);
 
         final int[] channelMult;
@@ -284,6 +329,22 @@ final class Tables {
             this.transformerDepth = transformerDepth;
             this.middle = middle;
             this.admIn = admIn;
+        }
+
+        /**
+         * The transformer depth of block {@code j} of level {@code i}, in the encoder or the decoder ({@code output}):
+         * the level's depth, except where sd.cpp's UnetModelBlock overrides it for SSD-1B.
+         */
+        int depth(int i, int j, boolean output) {
+            if (this == SSD_1B) {
+                if (i == 2 && (!output || j < 2)) {
+                    return 4;
+                }
+                if (output && i == 1 && j > 0) {
+                    return 1;
+                }
+            }
+            return transformerDepth[i];
         }
 
         boolean attentionAt(int ds) {
@@ -368,7 +429,7 @@ final class Tables {
                 resBlock(p + "input_blocks." + idx + ".0.", ch, out);
                 ch = out;
                 if (kind.attentionAt(ds)) {
-                    spatialTransformer(p + "input_blocks." + idx + ".1.", ch, kind, kind.transformerDepth[i]);
+                    spatialTransformer(p + "input_blocks." + idx + ".1.", ch, kind, kind.depth(i, j, false));
                 }
                 if (zeroConvs) {
                     conv(p + "zero_convs." + idx + ".0.", ch, ch, 1, true);
@@ -412,7 +473,7 @@ final class Tables {
                 ch = out;
                 int upIdx = 1;
                 if (kind.attentionAt(ds)) {
-                    spatialTransformer(p + "output_blocks." + idx + ".1.", ch, kind, kind.transformerDepth[i]);
+                    spatialTransformer(p + "output_blocks." + idx + ".1.", ch, kind, kind.depth(i, j, true));
                     upIdx++;
                 }
                 if (i > 0 && j == kind.numResBlocks) {
@@ -1441,5 +1502,93 @@ final class Tables {
         }
         linear(a + "out_proj.", d, d, true);
         constant(a + "norm.weight", 1, d);
+    }
+
+    // ---------------------------------------------------------------- SD3 and the SDXL / SD 1.x UNet variants
+    // (mmdit.hpp MMDiT; unet.hpp UnetModelBlock's SDXL, SSD-1B, inpaint and pix2pix settings)
+
+    /** SelfAttention: fused qkv with bias, [RMS norms of queries and keys (64 wide)], [proj]. */
+    private void mmditAttention(String p, int hidden, boolean qkNorm, boolean proj) {
+        linear(p + "qkv.", hidden, 3 * hidden, true);
+        if (qkNorm) {
+            constant(p + "ln_q.weight", 1, 64);
+            constant(p + "ln_k.weight", 1, 64);
+        }
+        if (proj) {
+            linear(p + "proj.", hidden, hidden, true);
+        }
+    }
+
+    /**
+     * DismantledBlock: the attention (without proj in a pre-only block), an MMDiT-X block's second self-attention
+     * {@code attn2}, the MLP, the adaLN modulation (2, 6 or, with attn2, 9 ways); no affine norms.
+     */
+    private void mmditHalf(String p, int hidden, boolean preOnly, boolean attn2, boolean qkNorm) {
+        mmditAttention(p + "attn.", hidden, qkNorm, !preOnly);
+        if (attn2) {
+            mmditAttention(p + "attn2.", hidden, qkNorm, true);
+        }
+        if (!preOnly) {
+            linear(p + "mlp.fc1.", hidden, 4 * hidden, true);
+            linear(p + "mlp.fc2.", 4 * hidden, hidden, true);
+        }
+        linear(p + "adaLN_modulation.1.", hidden, (preOnly ? 2 : attn2 ? 9 : 6) * hidden, true);
+    }
+
+    /**
+     * The SD3 MMDiT of sd3_medium.safetensors (and, with {@code xBlocks} MMDiT-X blocks and q/k norms, SD3.5
+     * Medium's): patch, position, time, pooled-text and context embedders, {@code depth} joint blocks (the last
+     * one's context half is pre-only: no proj, no MLP), final layer. MMDiT-X doubles the position table's side.
+     */
+    private void mmdit(String p, int depth, int xBlocks, boolean qkNorm) {
+        int hidden = 64 * depth;
+        weight(p + "x_embedder.proj.weight", hidden, SD3_LATENT_CHANNELS, SD3_PATCH, SD3_PATCH);
+        constant(p + "x_embedder.proj.bias", 0, hidden);
+        weight(p + "pos_embed", 1, xBlocks > 0 ? 4 * SD3_POS_EMBED : SD3_POS_EMBED, hidden);
+        linear(p + "t_embedder.mlp.0.", 256, hidden, true);
+        linear(p + "t_embedder.mlp.2.", hidden, hidden, true);
+        linear(p + "y_embedder.mlp.0.", SD3_ADM_IN, hidden, true);
+        linear(p + "y_embedder.mlp.2.", hidden, hidden, true);
+        linear(p + "context_embedder.", SD3_CONTEXT, hidden, true);
+        for (int i = 0; i < depth; i++) {
+            String b = p + "joint_blocks." + i + ".";
+            mmditHalf(b + "context_block.", hidden, i == depth - 1, false, qkNorm);
+            mmditHalf(b + "x_block.", hidden, false, i < xBlocks, qkNorm);
+        }
+        linear(p + "final_layer.linear.", hidden, SD3_PATCH * SD3_PATCH * SD3_LATENT_CHANNELS, true);
+        linear(p + "final_layer.adaLN_modulation.1.", hidden, 2 * hidden, true);
+    }
+
+    /** A single-file SDXL-layout checkpoint in the naming of sd_xl_base_1.0.safetensors, with the given UNet. */
+    private void sdxlCheckpoint(UnetKind kind) {
+        unet("model.diffusion_model.", kind);
+        clipText("conditioner.embedders.0.transformer.text_model.", CLIP_L_SIZE);
+        openClipText("conditioner.embedders.1.model.", OPEN_CLIP_BIG_G, true);
+        vae("first_stage_model.");
+    }
+
+    /** The SD 1.x checkpoint with {@code inChannels} UNet input channels instead of 4. */
+    private void sd1WithInput(int inChannels) {
+        unet("model.diffusion_model.", UnetKind.SD1);
+        widenInput(inChannels);
+        clipText("cond_stage_model.transformer.text_model.", CLIP_L_SIZE);
+        vae("first_stage_model.");
+    }
+
+    /** Gives the UNet's first convolution {@code inChannels} inputs instead of 4, in place. */
+    private void widenInput(int inChannels) {
+        String name = "model.diffusion_model.input_blocks.0.0.weight";
+        for (int i = 0; i < list.size(); i++) {
+            if (list.get(i).name().equals(name)) {
+                long[] shape = list.get(i).shape().clone();
+                shape[1] = inChannels;
+                list.remove(i);
+                names.remove(name);
+                weight(name, shape);
+                list.add(i, list.remove(list.size() - 1));
+                return;
+            }
+        }
+        throw new IllegalStateException("no tensor " + name);
     }
 }

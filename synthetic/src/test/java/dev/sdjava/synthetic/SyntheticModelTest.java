@@ -188,6 +188,44 @@ class SyntheticModelTest {
         assertShape(Architecture.CHROMA_RADIANCE_DIT, "nerf_blocks.3.param_generator.weight", 3 * 64 * 64 * 4, 3072);
     }
 
+    /** SD3 and the SDXL / SD 1.x UNet variants, as sd.cpp's constructors and get_sd_version see them. */
+    @Test
+    void sd3AndUnetVariantsMatchSdCpp() {
+        // The SDXL base UNet of sd_xl_base_1.0.safetensors has 2,567,463,684 parameters.
+        assertEquals(2_567_463_684L, params(Architecture.SDXL, "model.diffusion_model."));
+        assertTrue(has(Architecture.SDXL, "model.diffusion_model.middle_block.1.transformer_blocks.9.attn1.to_q.weight"));
+        // SSD-1B: no middle attention; output_blocks.3.1 two deep (what tells it from Vega), 4.1 and 5.1 one deep.
+        assertEquals(0, count(Architecture.SSD_1B, "model.diffusion_model.middle_block.1."));
+        assertTrue(has(Architecture.SSD_1B, "model.diffusion_model.output_blocks.3.1.transformer_blocks.1.attn1.to_q.weight"));
+        assertFalse(has(Architecture.SSD_1B, "model.diffusion_model.output_blocks.4.1.transformer_blocks.1.attn1.to_q.weight"));
+        assertTrue(has(Architecture.SSD_1B, "model.diffusion_model.input_blocks.8.1.transformer_blocks.3.attn1.to_q.weight"));
+        assertFalse(has(Architecture.SSD_1B, "model.diffusion_model.input_blocks.8.1.transformer_blocks.4.attn1.to_q.weight"));
+        assertTrue(has(Architecture.SSD_1B, "model.diffusion_model.output_blocks.2.1.transformer_blocks.9.attn1.to_q.weight"));
+        assertFalse(has(Architecture.SSD_1B, "model.diffusion_model.output_blocks.1.1.transformer_blocks.4.attn1.to_q.weight"));
+        // SD3: 24 joint blocks of width 64 x 24; the last context block is pre-only (qkv and a 2-way modulation).
+        assertTrue(has(Architecture.SD3_MEDIUM_DIT, "joint_blocks.23.x_block.mlp.fc2.weight"));
+        assertEquals(0, count(Architecture.SD3_MEDIUM_DIT, "joint_blocks.24."));
+        assertShape(Architecture.SD3_MEDIUM_DIT, "joint_blocks.0.x_block.attn.qkv.weight", 3 * 1536, 1536);
+        assertFalse(has(Architecture.SD3_MEDIUM_DIT, "joint_blocks.23.context_block.attn.proj.weight"));
+        assertShape(Architecture.SD3_MEDIUM_DIT, "joint_blocks.23.context_block.adaLN_modulation.1.weight", 2 * 1536, 1536);
+        assertShape(Architecture.SD3_MEDIUM_DIT, "pos_embed", 1, 36864, 1536);
+        // SD3.5 Medium: attn2 (9-way modulation) in blocks 0-12, q/k norms of 64, the doubled position table.
+        assertShape(Architecture.SD35_MEDIUM_DIT, "joint_blocks.12.x_block.adaLN_modulation.1.weight", 9 * 1536, 1536);
+        assertFalse(has(Architecture.SD35_MEDIUM_DIT, "joint_blocks.13.x_block.attn2.qkv.weight"));
+        assertShape(Architecture.SD35_MEDIUM_DIT, "joint_blocks.23.context_block.attn.ln_k.weight", 64);
+        assertShape(Architecture.SD35_MEDIUM_DIT, "pos_embed", 1, 4 * 36864, 1536);
+        // SD3.5 Large: 38 blocks, so width 64 x 38.
+        assertShape(Architecture.SD35_LARGE_DIT, "joint_blocks.37.x_block.mlp.fc1.weight", 4 * 2432, 2432);
+        assertEquals(0, count(Architecture.SD35_LARGE_DIT, "joint_blocks.38."));
+        assertShape(Architecture.CLIP_G, "text_projection.weight", 1280, 1280);
+        assertShape(Architecture.SD1_INPAINT, "model.diffusion_model.input_blocks.0.0.weight", 320, 9, 3, 3);
+        assertShape(Architecture.SD1_PIX2PIX, "model.diffusion_model.input_blocks.0.0.weight", 320, 8, 3, 3);
+        assertEquals(Architecture.SD1.tensorCount(), Architecture.SD1_INPAINT.tensorCount());
+        assertShape(Architecture.SDXL_INPAINT, "model.diffusion_model.input_blocks.0.0.weight", 320, 9, 3, 3);
+        assertShape(Architecture.SDXL_PIX2PIX, "model.diffusion_model.input_blocks.0.0.weight", 320, 8, 3, 3);
+        assertEquals(Architecture.SDXL.parameterCount() + 5 * 320 * 9, Architecture.SDXL_INPAINT.parameterCount());
+    }
+
     @Test
     void writtenFileParsesAndHasTheDocumentedValues(@TempDir Path dir) throws IOException {
         Path f = SyntheticModel.write(Architecture.ESRGAN, Precision.F32, 7, dir.resolve("esrgan.safetensors"));
