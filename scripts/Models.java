@@ -64,6 +64,15 @@ public final class Models {
         boolean video() {
             return "vid_gen".equals(mode);
         }
+
+        /** The sdj subcommand that does what sd-cli's {@code -M mode} does. */
+        String sdjCommand() {
+            return switch (mode) {
+                case "vid_gen" -> "video";
+                case "upscale" -> "upscale";
+                default -> "generate";
+            };
+        }
     }
 
     /** What one side's run gave. */
@@ -199,7 +208,7 @@ public final class Models {
         cli.addAll(List.of("-o", dir.resolve("cli" + ext).toString()));
         Run c = timed(cli, dir.resolve("cli.log"));
         progress(f, "sdj");
-        List<String> sdj = new ArrayList<>(List.of("./sdj", f.video() ? "video" : "generate"));
+        List<String> sdj = new ArrayList<>(List.of("./sdj", f.sdjCommand()));
         sdj.addAll(files);
         sdj.addAll(args);
         sdj.addAll(List.of("-o", dir.resolve("sdj" + ext).toString()));
@@ -469,8 +478,8 @@ public final class Models {
             }
         }
         String mode = v.get("mode");
-        if (!mode.equals("img_gen") && !mode.equals("vid_gen")) {
-            throw bad(file, lineOf.get("mode"), "mode '" + mode + "' is not img_gen or vid_gen (a '#' comment must be on its own line)");
+        if (!Set.of("img_gen", "vid_gen", "upscale").contains(mode)) {
+            throw bad(file, lineOf.get("mode"), "mode '" + mode + "' is not img_gen, vid_gen or upscale (a '#' comment must be on its own line)");
         }
         List<ModelFile> files = new ArrayList<>();
         for (String entry : v.get("files").split("\\|")) {
