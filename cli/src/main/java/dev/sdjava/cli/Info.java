@@ -158,6 +158,11 @@ final class Info extends Subcommand {
                 return new Detected("TAESD (tiny autoencoder)", "VAE (tiny)", List.of("tiny autoencoder"),
                         List.of("a diffusion model"), "sdj generate -m MODEL --taesd " + file + " ...");
             }
+            if (n.any("decoder.upsamples.0.upsamples.0.residual.0.gamma")) {
+                // Wan 2.2's VAE groups each level's blocks (Up_ResidualBlock); sd.cpp uses it for TI2V 5B only.
+                return new Detected("Wan 2.2 VAE (video, causal 3D, 48 latent channels)", "VAE", List.of("VAE"),
+                        List.of("a Wan 2.2 TI2V 5B diffusion model"), "sdj video --diffusion-model MODEL --vae " + file + " ...");
+            }
             if (n.any("decoder.middle.0.residual.0.gamma")) {
                 // sd.cpp decodes Qwen-Image's latents with this same Wan 2.1 VAE (qwen_image_vae.safetensors).
                 return new Detected("Wan VAE (video, causal 3D)", "VAE", List.of("VAE"),
@@ -287,9 +292,12 @@ final class Info extends Subcommand {
             needs.addAll(List.of("--vae (FLUX.2 VAE)", "--llm (Ministral 3 3B)"));
             hint = " --cfg-scale 1.0 --steps 8";
         } else if (n.any("blocks.0.cross_attn.norm_k.weight")) {
-            arch = "Wan (video)";
-            contains.add("diffusion model (DiT)");
-            needs.addAll(List.of("--vae (Wan VAE)", "--t5xxl (umt5-xxl)"));
+            // get_sd_version: a 1x2x2 patch kernel of 3072 x 48 (ne[3] = 147456) and no image embedding is Wan 2.2
+            // TI2V 5B, which sd.cpp pairs with the Wan 2.2 VAE (48 latent channels).
+            boolean ti2v = n.elements("patch_embedding.weight") == 147456L * 4 && !n.any("img_emb");
+            arch = ti2v ? "Wan 2.2 TI2V 5B (video)" : "Wan (video)";
+            contains.add(ti2v ? "diffusion model (DiT, " + n.blocks("blocks.") + " blocks, 48 latent channels)" : "diffusion model (DiT)");
+            needs.addAll(List.of(ti2v ? "--vae (Wan 2.2 VAE)" : "--vae (Wan VAE)", "--t5xxl (umt5-xxl)"));
             hint = " --video-frames 33 --cfg-scale 6.0 --sampling-method euler --flow-shift 3.0";
         } else if (n.any("input_blocks.8.0.time_mixer.mix_factor")) {
             arch = "Stable Video Diffusion";
@@ -503,6 +511,12 @@ final class Info extends Subcommand {
                 }
             }
             return max + 1;
+        }
+
+        /** The element count of the first tensor whose name ends with {@code suffix}, or -1 (the same in either format). */
+        long elements(String suffix) {
+            return f.tensors().stream().filter(t -> t.name().endsWith(suffix)).findFirst()
+                    .map(ModelFile.Tensor::elementCount).orElse(-1L);
         }
 
         /** As {@link #ne}, for names containing {@code part} anywhere. */

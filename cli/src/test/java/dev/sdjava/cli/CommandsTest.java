@@ -366,6 +366,8 @@ class CommandsTest {
             case WAN21_T2V_1_3B -> "Wan (video), diffusion model (needs other files): also needs --vae (Wan VAE), --t5xxl (umt5-xxl)";
             case WAN21_VAE -> "Wan VAE (video, causal 3D), VAE: also needs a Wan or Qwen-Image diffusion model";
             case UMT5_XXL -> "umt5-xxl text encoder (Wan), text encoder: also needs a Wan diffusion model";
+            case WAN22_TI2V_5B -> "Wan 2.2 TI2V 5B (video), diffusion model (needs other files): also needs --vae (Wan 2.2 VAE), --t5xxl (umt5-xxl)";
+            case WAN22_VAE -> "Wan 2.2 VAE (video, causal 3D, 48 latent channels), VAE: also needs a Wan 2.2 TI2V 5B diffusion model";
             case QWEN3_4B_LLM -> "Qwen3 4B text encoder (1 layer), text encoder: also needs a diffusion model: Z-Image or FLUX.2 [klein] 4B (which reads layers 9, 18 and 27)";
             case QWEN3_4B_KLEIN_LLM -> "Qwen3 4B text encoder (27 layers), text encoder: also needs a diffusion model: Z-Image or FLUX.2 [klein] 4B (which reads layers 9, 18 and 27)";
             case QWEN3_1_7B_LLM -> "Qwen3 1.7B text encoder (28 layers), text encoder: also needs a diffusion model: Ovis-Image";
@@ -404,6 +406,12 @@ class CommandsTest {
             // As sd.cpp counts them; dev keeps all 48 single blocks, since single_blocks.47 is what makes it dev.
             String blocks = arch == Architecture.FLUX2_DEV_DIT ? "1 double + 48 single" : "1 double + 1 single";
             assertTrue(r.out().contains("contains:      diffusion model (DiT, " + blocks + " blocks)\n"), r.out());
+        }
+        if (arch == Architecture.WAN22_TI2V_5B) {
+            // sd.cpp's log for the same file: "Wan2.2-TI2V-5B".
+            assertTrue(r.out().contains("contains:      diffusion model (DiT, 30 blocks, 48 latent channels)\n"), r.out());
+            assertTrue(r.out().contains("usage:         sdj video --diffusion-model " + file.getFileName()
+                    + " --vae FILE --t5xxl FILE -p \"...\""), r.out());
         }
         if (arch == Architecture.ERNIE_IMAGE_DIT) {
             assertTrue(r.out().contains("contains:      diffusion model (DiT, 1 layers)\n"), r.out());

@@ -176,6 +176,28 @@ public enum Architecture {
     WAN21_VAE("wan2.1-vae", "Wan 2.1 video autoencoder (causal 3D convolutions, 16 latent channels)"),
 
     /**
+     * A Wan 2.2 text/image-to-video 5B diffusion model as a standalone file, in the naming of Comfy-Org's
+     * {@code wan2.2_ti2v_5B_fp16.safetensors} (the layout of {@link #WAN21_T2V_1_3B}): the real model's full size,
+     * 30 blocks of width 3072 (24 heads, feed-forward 14336), 48 latent channels in 1x2x2 patches, 5.0 billion
+     * parameters. sd.cpp fixes every width from the block count (30) and tells it from Wan 2.1 1.3B only by the
+     * patch embedding's 3072 x 48 kernels ({@code get_sd_version}: VERSION_WAN2_2_TI2V, {@code Wan2.2-TI2V-5B}).
+     * Write it as q4_0 or q8_0 GGUF (2.86 or 5.34 GB; GGUF folds the 5-D patch kernel as sd.cpp's own reader does)
+     * and load it with {@code --diffusion-model} beside {@link #WAN22_VAE} ({@code --vae}) and, optionally,
+     * {@link #UMT5_XXL} ({@code --t5xxl}); without a text encoder sd.cpp conditions on zeros.
+     */
+    WAN22_TI2V_5B("wan2.2-ti2v-5b", "Wan 2.2 TI2V 5B diffusion model (30 blocks, width 3072, 48 latent channels), for video"),
+
+    /**
+     * The Wan 2.2 video autoencoder as a standalone file, in the naming of {@code wan2.2_vae.safetensors}: causal 3D
+     * convolutions and RMS norms like {@link #WAN21_VAE}, but each level is one residual group
+     * ({@code encoder.downsamples.N.downsamples.M}, {@code decoder.upsamples.N.upsamples.M}) with a parameter-free
+     * shortcut, widths 160 (encoder) and 256 (decoder), 48 latent channels, and pixels in 2x2 patches (12 channels):
+     * 16x spatial and 4x temporal compression. sd.cpp fixes its whole layout and uses it only for
+     * {@link #WAN22_TI2V_5B}, which it takes from the diffusion model. Pass it with {@code --vae}.
+     */
+    WAN22_VAE("wan2.2-vae", "Wan 2.2 video autoencoder (48 latent channels, 16x spatial compression)"),
+
+    /**
      * The umt5-xxl text encoder of Wan as a standalone file, in the naming of {@code umt5_xxl_fp16.safetensors}
      * ({@code shared}, {@code encoder.block.N.layer.0.SelfAttention.*} with a relative attention bias in every
      * block, {@code encoder.block.N.layer.1.DenseReluDense.wi_0/wi_1/wo}, {@code encoder.final_layer_norm}): the

@@ -33,7 +33,8 @@ import java.util.List;
  *   <li><b>Layout</b> ({@code gguf_write_to_file}): GGUF version 3, no metadata keys (convert writes none), the
  *       tensor records, zeros up to the 32-byte alignment, then each tensor's data padded to 32 bytes. Tensor
  *       records list ggml's {@code ne} (innermost first) with ggml_n_dims' count (trailing 1s dropped, at least
- *       one).</li>
+ *       one); a 5-D tensor (a 3D convolution's kernel) has its two outermost dimensions folded into one, as sd.cpp's
+ *       safetensors reader does.</li>
  *   <li><b>Order</b>: by name. sd.cpp reads a safetensors header into a sorted JSON object and its converter
  *       appends tensors as its loader threads reach them, so sd.cpp's own order is by name only with one thread;
  *       the tensors (names, types, shapes, bytes) are the same whatever the order.</li>
@@ -95,8 +96,13 @@ final class GgufWriter {
         long offset = 0;
         for (TensorSpec t : sorted) {
             long[] shape = t.shape();
+            if (shape.length == 5) {
+                // A 3D convolution's [out, in, kt, kh, kw]: sd.cpp's safetensors reader folds the two outermost
+                // dimensions into one (ne[3] = out * in) and its Conv3d asks for that shape, so convert writes it so.
+                shape = new long[] {shape[0] * shape[1], shape[2], shape[3], shape[4]};
+            }
             if (shape.length > 4) {
-                throw new IllegalArgumentException(t.name() + " has " + shape.length + " dimensions; GGUF allows 4");
+                throw new IllegalArgumentException(t.name() + " has " + shape.length + " dimensions; GGUF takes at most 4 (a 3D kernel's 5, folded)");
             }
             int nDims = 1;
             for (int i = 0; i < shape.length; i++) {

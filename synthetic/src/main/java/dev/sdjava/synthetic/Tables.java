@@ -74,12 +74,15 @@ final class Tables {
     static final int FLUX_DOUBLE_BLOCKS = 1;
     static final int FLUX_SINGLE_BLOCKS = 1;
 
-    // Wan 2.1 T2V 1.3B (wan.hpp WanRunner): sd.cpp counts the blocks and accepts exactly 30 (1.3B) or 40 (14B);
-    // every other width is fixed by that count.
+    // Wan (wan.hpp WanRunner): sd.cpp counts the blocks and accepts exactly 30 (Wan 2.1 1.3B, Wan 2.2 TI2V 5B) or
+    // 40 (14B); every other width is fixed by that count and, for 30, by the version get_sd_version detected.
     static final int WAN_1_3B_LAYERS = 30;
-    private static final int WAN_1_3B_DIM = 1536;
-    private static final int WAN_1_3B_FFN = 8960;
+    /** Wan 2.1 T2V 1.3B: width 1536, feed-forward 8960, 16 latent channels. */
+    static final WanSize WAN21_1_3B = new WanSize(1536, 8960, 16);
+    /** Wan 2.2 TI2V 5B: width 3072, feed-forward 14336, 48 latent channels (the Wan 2.2 VAE's). */
+    static final WanSize WAN22_5B = new WanSize(3072, 14336, 48);
     private static final int WAN_LATENT_CHANNELS = 16;
+    private static final int WAN22_LATENT_CHANNELS = 48;
     private static final int WAN_TEXT_DIM = 4096;
     private static final int WAN_FREQ_DIM = 256;
     /** Patch size (t, h, w) = (1, 2, 2). */
@@ -163,8 +166,10 @@ final class Tables {
             case CHROMA_RADIANCE_DIT -> t.chromaRadiance("", FLUX_DOUBLE_BLOCKS, FLUX_SINGLE_BLOCKS);
             case FLUX_VAE -> t.vae("", FLUX_LATENT_CHANNELS, false);
             case CLIP_L -> t.clipText("text_model.", CLIP_L_SIZE);
-            case WAN21_T2V_1_3B -> t.wanDit("", WAN_1_3B_LAYERS);
-            case WAN21_VAE -> t.wanVae("");
+            case WAN21_T2V_1_3B -> t.wanDit("", WAN21_1_3B, WAN_1_3B_LAYERS);
+            case WAN21_VAE -> t.wanVae("", WAN21_VAE_SIZE);
+            case WAN22_TI2V_5B -> t.wanDit("", WAN22_5B, WAN_1_3B_LAYERS);
+            case WAN22_VAE -> t.wanVae("", WAN22_VAE_SIZE);
             case UMT5_XXL -> t.umt5("");
             case QWEN3_4B_LLM -> t.llm("", QWEN3_4B, 1);
             case QWEN3_4B_KLEIN_LLM -> t.llm("", QWEN3_4B, LLM_KLEIN_LAYERS);
@@ -886,10 +891,23 @@ final class Tables {
         constant(p + "bias", 0, out);
     }
 
-    /** The Wan DiT of wan2.1_t2v_1.3B: patch, text and time embeddings, {@code layers} attention blocks, head. */
-    private void wanDit(String p, int layers) {
-        int dim = WAN_1_3B_DIM;
-        conv3d(p + "patch_embedding.", WAN_LATENT_CHANNELS, dim, 1, 2, 2);
+    /**
+     * The widths of a Wan DiT that sd.cpp fixes (wan.hpp WanParams).
+     *
+     * @param dim      the hidden width
+     * @param ffn      the feed-forward width
+     * @param channels the latent channels in and out (16 for the Wan 2.1 VAE, 48 for Wan 2.2's)
+     */
+    record WanSize(int dim, int ffn, int channels) {
+    }
+
+    /**
+     * The Wan DiT of wan2.1_t2v_1.3B and wan2.2_ti2v_5B (text-to-video cross-attention, no image embedding): patch,
+     * text and time embeddings, {@code layers} attention blocks, head.
+     */
+    private void wanDit(String p, WanSize size, int layers) {
+        int dim = size.dim();
+        conv3d(p + "patch_embedding.", size.channels(), dim, 1, 2, 2);
         linear(p + "text_embedding.0.", WAN_TEXT_DIM, dim, true);
         linear(p + "text_embedding.2.", dim, dim, true);
         linear(p + "time_embedding.0.", WAN_FREQ_DIM, dim, true);
@@ -906,11 +924,11 @@ final class Tables {
                 constant(b + a + "norm_k.weight", 1, dim);
             }
             norm(b + "norm3.", dim); // the cross-attention's affine LayerNorm; norm1 and norm2 have no parameters
-            linear(b + "ffn.0.", dim, WAN_1_3B_FFN, true);
-            linear(b + "ffn.2.", WAN_1_3B_FFN, dim, true);
+            linear(b + "ffn.0.", dim, size.ffn(), true);
+            linear(b + "ffn.2.", size.ffn(), dim, true);
         }
         constant(p + "head.modulation", 0, 1, 2, dim);
-        linear(p + "head.head.", dim, WAN_LATENT_CHANNELS * WAN_PATCH, true);
+        linear(p + "head.head.", dim, size.channels() * WAN_PATCH, true);
     }
 
     /** RMS_norm of the Wan VAE: gamma 1 (one per channel). */
@@ -939,26 +957,52 @@ final class Tables {
     }
 
     /**
-     * The Wan 2.1 VAE of wan_2.1_vae.safetensors (wan.hpp WanVAE, not Wan 2.2's): base width 96, multipliers
-     * 1, 2, 4, 4, two residual blocks per level (three in the decoder), 16 latent channels, temporal down- and
-     * upsampling in the middle two levels. sd.cpp fixes all of it; nothing is read from the file but the tensors.
+     * What sd.cpp's WanVAE fixes for each version (wan.hpp WanVAE, Encoder3d, Decoder3d); both have multipliers
+     * 1, 2, 4, 4, two residual blocks per level in the encoder and three in the decoder, temporal downsampling in
+     * the encoder's levels 1 and 2 and upsampling in the decoder's levels 0 and 1.
+     *
+     * @param encoderDim the encoder's base width
+     * @param decoderDim the decoder's base width
+     * @param latent     the latent channels
+     * @param pixels     the channels of the image side: 3, or 12 for RGB in 2x2 patches
+     * @param grouped    Wan 2.2's layout: each level one residual group (Down_ResidualBlock, Up_ResidualBlock)
+     *                   whose resamplers keep the width, instead of Wan 2.1's flat list whose upsamplers halve it
      */
-    private void wanVae(String p) {
-        int dim = 96;
+    record WanVaeSize(int encoderDim, int decoderDim, int latent, int pixels, boolean grouped) {
+    }
+
+    /** wan_2.1_vae.safetensors: width 96, 16 latent channels, RGB. */
+    static final WanVaeSize WAN21_VAE_SIZE = new WanVaeSize(96, 96, WAN_LATENT_CHANNELS, 3, false);
+    /** wan2.2_vae.safetensors: widths 160 and 256, 48 latent channels, RGB in 2x2 patches. */
+    static final WanVaeSize WAN22_VAE_SIZE = new WanVaeSize(160, 256, WAN22_LATENT_CHANNELS, 12, true);
+
+    /**
+     * The Wan VAE of wan_2.1_vae.safetensors or wan2.2_vae.safetensors. In Wan 2.1's flat layout the blocks of all
+     * levels are numbered in one list ({@code downsamples.K}); in Wan 2.2's each level is {@code downsamples.I} and
+     * its blocks {@code downsamples.I.downsamples.J} (the group's averaging shortcut has no parameters). sd.cpp fixes
+     * all of it; nothing is read from the file but the tensors.
+     */
+    private void wanVae(String p, WanVaeSize size) {
         int[] mult = {1, 2, 4, 4};
+        int last = mult.length - 1;
         boolean[] temporalDown = {false, true, true};
+        int dim = size.encoderDim();
         String e = p + "encoder.";
-        conv3d(e + "conv1.", 3, dim, 3, 3, 3);
+        conv3d(e + "conv1.", size.pixels(), dim, 3, 3, 3);
         int index = 0;
         int in = dim;
         for (int i = 0; i < mult.length; i++) {
             int out = dim * mult[i];
+            String group = size.grouped() ? e + "downsamples." + i + "." : e;
+            if (size.grouped()) {
+                index = 0;
+            }
             for (int j = 0; j < 2; j++) {
-                wanResidual(e + "downsamples." + index++ + ".", in, out);
+                wanResidual(group + "downsamples." + index++ + ".", in, out);
                 in = out;
             }
-            if (i != mult.length - 1) {
-                String r = e + "downsamples." + index++ + ".";
+            if (i != last) {
+                String r = group + "downsamples." + index++ + ".";
                 conv(r + "resample.1.", out, out, 3, true);
                 if (temporalDown[i]) {
                     conv3d(r + "time_conv.", out, out, 3, 1, 1);
@@ -967,36 +1011,41 @@ final class Tables {
         }
         wanMiddle(e, in);
         wanRms(e + "head.0.", in);
-        conv3d(e + "head.2.", in, 2 * WAN_LATENT_CHANNELS, 3, 3, 3);
-        conv3d(p + "conv1.", 2 * WAN_LATENT_CHANNELS, 2 * WAN_LATENT_CHANNELS, 1, 1, 1);
+        conv3d(e + "head.2.", in, 2 * size.latent(), 3, 3, 3);
+        conv3d(p + "conv1.", 2 * size.latent(), 2 * size.latent(), 1, 1, 1);
 
         boolean[] temporalUp = {true, true, false};
+        dim = size.decoderDim();
         String d = p + "decoder.";
-        int top = dim * mult[mult.length - 1];
-        conv3d(d + "conv1.", WAN_LATENT_CHANNELS, top, 3, 3, 3);
+        int top = dim * mult[last];
+        conv3d(d + "conv1.", size.latent(), top, 3, 3, 3);
         wanMiddle(d, top);
         index = 0;
         in = top;
         for (int i = 0; i < mult.length; i++) {
-            int out = dim * mult[mult.length - 1 - i];
-            if (i > 0) {
-                in = in / 2; // each upsampler's 2D conv halves the width
+            int out = dim * mult[last - i];
+            String group = d;
+            if (size.grouped()) {
+                group = d + "upsamples." + i + ".";
+                index = 0;
+            } else if (i > 0) {
+                in = in / 2; // each Wan 2.1 upsampler's 2D conv halves the width
             }
             for (int j = 0; j < 3; j++) {
-                wanResidual(d + "upsamples." + index++ + ".", in, out);
+                wanResidual(group + "upsamples." + index++ + ".", in, out);
                 in = out;
             }
-            if (i != mult.length - 1) {
-                String r = d + "upsamples." + index++ + ".";
-                conv(r + "resample.1.", out, out / 2, 3, true);
+            if (i != last) {
+                String r = group + "upsamples." + index++ + ".";
+                conv(r + "resample.1.", out, size.grouped() ? out : out / 2, 3, true);
                 if (temporalUp[i]) {
                     conv3d(r + "time_conv.", out, 2 * out, 3, 1, 1);
                 }
             }
         }
         wanRms(d + "head.0.", in);
-        conv3d(d + "head.2.", in, 3, 3, 3, 3);
-        conv3d(p + "conv2.", WAN_LATENT_CHANNELS, WAN_LATENT_CHANNELS, 1, 1, 1);
+        conv3d(d + "head.2.", in, size.pixels(), 3, 3, 3);
+        conv3d(p + "conv2.", size.latent(), size.latent(), 1, 1, 1);
     }
 
     // ---------------------------------------------------------------- umt5-xxl (t5.hpp, Hugging Face T5 naming)

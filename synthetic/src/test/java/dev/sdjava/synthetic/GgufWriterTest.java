@@ -96,9 +96,10 @@ class GgufWriterTest {
                 random("c.proj.weight", 16, 64, 1, 1),
                 random("d.bias", 7),
                 random("e.alpha"),                   // a scalar: ne [1]
-                random("f.weight", 1, 96));          // [1, 96]: ne [96]
+                random("f.weight", 1, 96),           // [1, 96]: ne [96]
+                random("g.weight", 8, 3, 1, 2, 2));  // a 3D kernel: out and in folded, ne [2, 2, 1, 24]
         List<GgufWriter.Entry> layout = GgufWriter.layout(specs, GgufType.Q8_0, Precision.F16);
-        assertEquals(List.of("a.weight", "b.weight", "c.proj.weight", "d.bias", "e.alpha", "f.weight"),
+        assertEquals(List.of("a.weight", "b.weight", "c.proj.weight", "d.bias", "e.alpha", "f.weight", "g.weight"),
                 layout.stream().map(e -> e.spec().name()).toList());
         Path f = dir.resolve("t.gguf");
         GgufWriter.write(specs, GgufType.Q8_0, Precision.F16, 42, f, 2);
@@ -107,6 +108,8 @@ class GgufWriterTest {
         assertArrayEquals(new long[] {3, 3, 4, 8}, r.get("a.weight").ne());
         assertEquals(GgufType.F16.id(), r.get("a.weight").type());
         assertArrayEquals(new long[] {32, 64}, r.get("b.weight").ne());
+        assertArrayEquals(new long[] {2, 2, 1, 24}, r.get("g.weight").ne(), "sd.cpp's Conv3d: ne[3] = out * in");
+        assertEquals(GgufType.F16.id(), r.get("g.weight").type());
         assertEquals(GgufType.Q8_0.id(), r.get("b.weight").type());
         assertEquals(64 * 34, r.get("b.weight").data().length, "64 blocks, no padding needed");
         assertArrayEquals(new long[] {1, 1, 64, 16}, r.get("c.proj.weight").ne());
@@ -303,6 +306,6 @@ class GgufWriterTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> GgufType.fromName("q5_1"));
         assertEquals("unknown GGUF type 'q5_1'; known: f32, f16, bf16, q8_0, q4_0, q4_K", e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> GgufWriter.layout(
-                List.of(random("x", 1, 2, 3, 4, 5)), GgufType.Q8_0, Precision.F16));
+                List.of(random("x", 1, 2, 3, 4, 5, 6)), GgufType.Q8_0, Precision.F16));
     }
 }

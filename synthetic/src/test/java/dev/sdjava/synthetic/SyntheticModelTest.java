@@ -463,6 +463,49 @@ class SyntheticModelTest {
         assertEquals(222_492_672L, a.parameterCount());
     }
 
+    /**
+     * Wan 2.2 TI2V 5B carries what sd.cpp detects and sizes it by: the Wan marker, 30 blocks (its only depths are 30
+     * and 40), a patch kernel of 3072 x 48 (get_sd_version's VERSION_WAN2_2_TI2V: ne[3] = 147456) and no image
+     * embedding; the widths it then fixes (3072, 14336, 48 x 2 x 2 out). The Wan 2.2 VAE has Encoder3d and Decoder3d's
+     * grouped levels, 12 pixel channels (RGB in 2x2 patches) and 48 latent ones. The counts are worked out by hand:
+     * a block is 8 x (3072^2 + 3072) + 2 x 3072 x 14336 + 14336 + 3072 + 11 x 3072 = 163,656,704 parameters.
+     */
+    @Test
+    void wan22HasWhatSdCppReads() {
+        Architecture dit = Architecture.WAN22_TI2V_5B;
+        assertTrue(has(dit, "blocks.0.cross_attn.norm_k.weight")); // is_wan
+        assertTrue(has(dit, "blocks.29.ffn.2.weight"));
+        assertEquals(0, count(dit, "blocks.30."));
+        assertEquals(0, count(dit, "img_emb"));
+        assertShape(dit, "patch_embedding.weight", 3072, 48, 1, 2, 2);
+        assertShape(dit, "text_embedding.0.weight", 3072, 4096); // umt5-xxl's width
+        assertShape(dit, "time_projection.1.weight", 6 * 3072, 3072);
+        assertShape(dit, "blocks.0.self_attn.norm_q.weight", 3072);
+        assertShape(dit, "blocks.0.ffn.0.weight", 14336, 3072);
+        assertShape(dit, "head.head.weight", 48 * 4, 3072);
+        assertEquals(163_656_704L, params(dit, "blocks.7."));
+        assertEquals(825, dit.tensorCount());
+        assertEquals(4_999_787_712L, dit.parameterCount());
+
+        Architecture vae = Architecture.WAN22_VAE;
+        assertShape(vae, "encoder.conv1.weight", 160, 12, 3, 3, 3);
+        assertShape(vae, "encoder.downsamples.1.downsamples.2.time_conv.weight", 320, 320, 3, 1, 1);
+        assertShape(vae, "encoder.downsamples.0.downsamples.2.resample.1.weight", 160, 160, 3, 3);
+        assertEquals(0, count(vae, "encoder.downsamples.0.downsamples.2.time_conv")); // level 0 is 2D only
+        assertEquals(0, count(vae, "encoder.downsamples.3.downsamples.2."));
+        assertShape(vae, "encoder.head.2.weight", 96, 640, 3, 3, 3);
+        assertShape(vae, "conv1.weight", 96, 96, 1, 1, 1);
+        assertShape(vae, "decoder.conv1.weight", 1024, 48, 3, 3, 3);
+        assertShape(vae, "decoder.upsamples.0.upsamples.3.time_conv.weight", 2048, 1024, 3, 1, 1);
+        assertShape(vae, "decoder.upsamples.2.upsamples.3.resample.1.weight", 512, 512, 3, 3); // keeps the width
+        assertShape(vae, "decoder.upsamples.3.upsamples.0.shortcut.weight", 256, 512, 1, 1, 1);
+        assertEquals(0, count(vae, "decoder.upsamples.3.upsamples.3."));
+        assertShape(vae, "decoder.head.2.weight", 12, 256, 3, 3, 3);
+        assertShape(vae, "conv2.weight", 48, 48, 1, 1, 1);
+        assertEquals(196, vae.tensorCount());
+        assertEquals(704_688_668L, vae.parameterCount());
+    }
+
     private static boolean has(Architecture a, String name) {
         return a.tensors().stream().anyMatch(t -> t.name().equals(name));
     }
