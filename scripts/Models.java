@@ -82,11 +82,13 @@ public final class Models {
     public static void main(String[] argv) throws Exception {
         List<String> only = null;
         boolean keepGoing = false;
+        boolean evict = false;
         for (int i = 0; i < argv.length; i++) {
             switch (argv[i]) {
                 case "--only" -> only = i + 1 < argv.length ? List.of(argv[++i].split(",")) : fail("--only needs ID,...");
                 case "--keep-going" -> keepGoing = true;
-                default -> fail("usage: scripts/models.sh [--only ID,...] [--keep-going]  (unknown argument '" + argv[i] + "')");
+                case "--evict" -> evict = true;
+                default -> fail("usage: scripts/models.sh [--only ID,...] [--keep-going] [--evict]  (unknown argument '" + argv[i] + "')");
             }
         }
         List<Family> families = new ArrayList<>();
@@ -118,7 +120,9 @@ public final class Models {
                 + String.join(", ", only) + " regenerated, the others kept from the previous run") + ".";
         List<String> rows = new ArrayList<>();
         boolean failed = false;
-        for (Family f : families) {
+        Set<Path> before = cachedFiles();
+        for (int fi = 0; fi < families.size(); fi++) {
+            Family f = families.get(fi);
             if (f.reason() != null) {
                 rows.add(row(f.name(), "-", "-", "not measured: " + f.reason(), "-", "-", "-", "-"));
             } else if (only != null && only.stream().noneMatch(id -> matches(f, id))) {
@@ -139,6 +143,9 @@ public final class Models {
                     failed = true;
                     rows.add(row(f.name(), "-", "-", "ERROR: " + cell(ex.getMessage()), "-", "-", "-", "-"));
                 }
+                if (evict) {
+                    evict(f, families.subList(fi + 1, families.size()), before);
+                }
             }
         }
         StringBuilder table = new StringBuilder(BEGIN).append("\n").append(header).append("\n\n")
@@ -150,6 +157,33 @@ public final class Models {
                         + " writing files, waiting for %s and starting JVMs%s%n", elapsed(), doc, rows.size(), running, LOCK,
                 failed ? "; some families are NOT identical or failed: see their rows" : "");
         System.exit(failed ? 1 : 0);
+    }
+
+    /** The files in the model cache now. */
+    static Set<Path> cachedFiles() throws IOException {
+        Path cache = SyntheticModel.cacheDirectory().toAbsolutePath();
+        if (!Files.isDirectory(cache)) {
+            return Set.of();
+        }
+        try (Stream<Path> s = Files.list(cache)) {
+            return Set.copyOf(s.toList());
+        }
+    }
+
+    /**
+     * {@code --evict}, for a disk smaller than all families' files together: deletes the files this run wrote for
+     * {@code f} that no later family needs. Files that were in the cache before the run stay.
+     */
+    static void evict(Family f, List<Family> later, Set<Path> before) throws IOException {
+        Path cache = SyntheticModel.cacheDirectory().toAbsolutePath();
+        Set<String> needed = new java.util.HashSet<>();
+        later.stream().filter(l -> l.reason() == null).forEach(l -> l.files().forEach(m -> needed.add(m.name())));
+        for (ModelFile m : f.files()) {
+            Path p = cache.resolve(m.name());
+            if (!needed.contains(m.name()) && !before.contains(p) && Files.deleteIfExists(p)) {
+                progress(f, "evicted " + p.getFileName());
+            }
+        }
     }
 
     static boolean matches(Family f, String id) {

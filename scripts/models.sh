@@ -2,7 +2,8 @@
 # Regenerates the table of docs/MODELS.md: for every scripts/families/*.properties, writes its synthetic files
 # into the model cache, runs upstream's sd-cli and sdj on them with the same flags and compares the pixels
 # (scripts/Models.java). Exit 1: a family's pixels differ, its image is flat, or it failed (with --keep-going).
-#   scripts/models.sh [--only ID,...] [--keep-going]     (ID: 10-sd1 or sd1)
+#   scripts/models.sh [--only ID,...] [--keep-going] [--evict]     (ID: 10-sd1 or sd1)
+# --evict deletes the files the run wrote once no later family needs them (all families' files take ~80 GB).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
