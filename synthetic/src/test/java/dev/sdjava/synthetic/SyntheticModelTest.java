@@ -463,6 +463,39 @@ class SyntheticModelTest {
         assertEquals(222_492_672L, a.parameterCount());
     }
 
+    /**
+     * PhotoMaker v1 has what pmid.hpp's PhotoMakerIDEncoderBlock builds under {@code pmid.} (CLIP ViT-L/14's vision
+     * tower with its 24 layers fixed in code, both projections, the fuse module) and a UNet LoRA in the naming sd.cpp
+     * converts to the SDXL UNet's {@code input_blocks.4.1.transformer_blocks.0.attn2}, which the Vega UNet has.
+     */
+    @Test
+    void photoMakerHasWhatSdCppReads() {
+        Architecture pm = Architecture.PHOTOMAKER_V1;
+        assertShape(pm, "vision_model.embeddings.patch_embedding.weight", 1024, 3, 14, 14);
+        assertShape(pm, "vision_model.embeddings.class_embedding", 1024);
+        assertShape(pm, "vision_model.embeddings.position_embedding.weight", 257, 1024);
+        assertShape(pm, "vision_model.pre_layernorm.weight", 1024);
+        assertShape(pm, "vision_model.encoder.layers.23.mlp.fc1.weight", 4096, 1024);
+        assertEquals(24 * 16, count(pm, "vision_model.encoder.layers."));
+        assertShape(pm, "vision_model.post_layernorm.bias", 1024);
+        assertShape(pm, "visual_projection.weight", 768, 1024);
+        assertShape(pm, "visual_projection_2.weight", 1280, 1024);
+        assertShape(pm, "fuse_module.mlp1.fc1.weight", 2048, 4096);
+        assertShape(pm, "fuse_module.mlp1.layernorm.weight", 4096);
+        assertShape(pm, "fuse_module.mlp2.fc2.weight", 2048, 2048);
+        assertShape(pm, "fuse_module.layer_norm.bias", 2048);
+        assertEquals(303_179_776L, params(pm, "vision_model."));
+        String lora = "unet.down_blocks.1.attentions.0.transformer_blocks.0.attn2.processor.";
+        assertEquals(8, count(pm, "unet."));
+        assertShape(pm, lora + "to_k_lora.down.weight", 4, 2048);
+        assertShape(pm, lora + "to_out_lora.up.weight", 640, 4);
+        assertTrue(has(Architecture.SDXL_VEGA, "model.diffusion_model.input_blocks.4.1.transformer_blocks.0.attn2.to_k.weight"));
+        assertShape(Architecture.SDXL_VEGA, "model.diffusion_model.input_blocks.4.1.transformer_blocks.0.attn2.to_k.weight", 640, 2048);
+        assertEquals(415, pm.tensorCount());
+        assertEquals(326_304_768L, pm.parameterCount());
+        assertFalse(SyntheticModel.fileName(pm, Precision.F16, 42).contains("v2"), "sd.cpp takes a path with v2 for PhotoMaker v2");
+    }
+
     private static boolean has(Architecture a, String name) {
         return a.tensors().stream().anyMatch(t -> t.name().equals(name));
     }
