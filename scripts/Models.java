@@ -32,7 +32,8 @@ public final class Models {
     static final String BEGIN = "<!-- models:begin -->";
     static final String END = "<!-- models:end -->";
     static final Set<String> KEYS = Set.of("order", "family", "mode", "files", "args", "info", "notes", "reason");
-    static final Pattern IMAGE = Pattern.compile("\\$\\{image:(\\d+)x(\\d+)}");
+    /** {@code ${image:WxH}}: a test image; {@code ${images:WxH}}: a directory of two (--pm-id-images-dir). */
+    static final Pattern IMAGE = Pattern.compile("\\$\\{(images?):(\\d+)x(\\d+)}");
     static final Pattern STEP = Pattern.compile("\\|\\s*(\\d+)/(\\d+) - ([0-9.]+)(it/s|s/it)");
     static final Pattern LOAD = Pattern.compile("loading tensors completed, taking ([0-9.]+)s");
     static final Pattern VERSION = Pattern.compile("Version: (.*?)\\s*$", Pattern.MULTILINE);
@@ -152,9 +153,11 @@ public final class Models {
         Path cache = SyntheticModel.cacheDirectory().toAbsolutePath();
         Path dir = Path.of("target/models", f.id()).toAbsolutePath();
         if (Files.isDirectory(dir)) {
-            try (Stream<Path> old = Files.list(dir)) {
-                for (Path p : old.toList()) {
-                    Files.delete(p);
+            try (Stream<Path> old = Files.walk(dir)) {
+                for (Path p : old.sorted(Comparator.reverseOrder()).toList()) {
+                    if (!p.equals(dir)) {
+                        Files.delete(p);
+                    }
                 }
             }
         }
@@ -186,8 +189,10 @@ public final class Models {
             Matcher im = IMAGE.matcher(a);
             StringBuilder sb = new StringBuilder();
             while (im.find()) {
-                im.appendReplacement(sb, Matcher.quoteReplacement(gradient(dir, Integer.parseInt(im.group(1)),
-                        Integer.parseInt(im.group(2))).toString()));
+                int w = Integer.parseInt(im.group(2));
+                int h = Integer.parseInt(im.group(3));
+                im.appendReplacement(sb, Matcher.quoteReplacement((im.group(1).equals("image") ? gradient(dir, w, h)
+                        : images(dir, w, h)).toString()));
             }
             args.add(im.appendTail(sb).toString());
         }
@@ -303,6 +308,21 @@ public final class Models {
             ImageIO.write(img, "png", p.toFile());
         }
         return p;
+    }
+
+    /** A directory in {@code dir} with two WxH test images: the gradient and the gradient turned a quarter. */
+    static Path images(Path dir, int w, int h) throws IOException {
+        Path d = Files.createDirectories(dir.resolve("images-" + w + "x" + h));
+        BufferedImage g = ImageIO.read(gradient(dir, w, h).toFile());
+        ImageIO.write(g, "png", d.resolve("1.png").toFile());
+        BufferedImage turned = new BufferedImage(h, w, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                turned.setRGB(h - 1 - y, x, g.getRGB(x, y));
+            }
+        }
+        ImageIO.write(turned, "png", d.resolve("2.png").toFile());
+        return d;
     }
 
     static String version(String log) {
@@ -497,7 +517,7 @@ public final class Models {
         List<String> args = words(v.get("args"));
         for (String a : args) {
             if (a.replaceAll(IMAGE.pattern(), "").contains("${")) {
-                throw bad(file, lineOf.get("args"), "'" + a + "': the only substitution is ${image:WxH}");
+                throw bad(file, lineOf.get("args"), "'" + a + "': the only substitutions are ${image:WxH} and ${images:WxH}");
             }
             if (a.equals("-o") || a.equals("--output") || a.equals("-M") || a.equals("--mode")) {
                 throw bad(file, lineOf.get("args"), "'" + a + "' is the driver's: leave it out of args");
