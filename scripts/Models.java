@@ -217,8 +217,15 @@ public final class Models {
             Matcher sm = Pattern.compile("^summary:\\s*(.*)$", Pattern.MULTILINE).matcher(info);
             detection += "; " + (sm.find() ? sm.group(1).trim() : "(no summary line)");
         }
+        // every tensor load sd-cli reports, added up: a PhotoMaker file's LoRA part loads (twice) before the model
         Matcher lm = LOAD.matcher(c.log());
-        String load = lm.find() ? lm.group(1) + " s" : "-";
+        double loadS = 0;
+        boolean loaded = false;
+        while (lm.find()) {
+            loadS += Double.parseDouble(lm.group(1));
+            loaded = true;
+        }
+        String load = loaded ? String.format(Locale.ROOT, "%.2f s", loadS) : "-";
         return row(f.name(), described + (f.notes() == null ? "" : "; " + f.notes()), detection, parity, steps(c.log()), load,
                 String.format(Locale.ROOT, "sd-cli %s, sdj %s", gb(c.rssKb() * 1024), gb(j.rssKb() * 1024)),
                 String.format(Locale.ROOT, "sd-cli %.1f s, sdj %.1f s", c.wallS(), j.wallS()));
