@@ -5,6 +5,9 @@ import dev.sdjava.synthetic.SyntheticModel;
 
 import java.awt.image.BufferedImage;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
@@ -32,8 +35,11 @@ public final class Models {
     static final String BEGIN = "<!-- models:begin -->";
     static final String END = "<!-- models:end -->";
     static final Set<String> KEYS = Set.of("order", "family", "mode", "files", "args", "info", "notes", "reason");
-    /** {@code ${image:WxH}}: a test image; {@code ${images:WxH}}: a directory of two (--pm-id-images-dir). */
-    static final Pattern IMAGE = Pattern.compile("\\$\\{(images?):(\\d+)x(\\d+)}");
+    /**
+     * {@code ${image:WxH}}: a test image; {@code ${images:WxH}}: a directory of two (--pm-id-images-dir);
+     * {@code ${tensor:AxB}}: an sd.cpp tensor file of A x B floats (--pm-id-embed-path).
+     */
+    static final Pattern IMAGE = Pattern.compile("\\$\\{(images?|tensor):(\\d+)x(\\d+)}");
     static final Pattern STEP = Pattern.compile("\\|\\s*(\\d+)/(\\d+) - ([0-9.]+)(it/s|s/it)");
     static final Pattern LOAD = Pattern.compile("loading tensors completed, taking ([0-9.]+)s");
     static final Pattern VERSION = Pattern.compile("Version: (.*?)\\s*$", Pattern.MULTILINE);
@@ -191,8 +197,12 @@ public final class Models {
             while (im.find()) {
                 int w = Integer.parseInt(im.group(2));
                 int h = Integer.parseInt(im.group(3));
-                im.appendReplacement(sb, Matcher.quoteReplacement((im.group(1).equals("image") ? gradient(dir, w, h)
-                        : images(dir, w, h)).toString()));
+                Path made = switch (im.group(1)) {
+                    case "image" -> gradient(dir, w, h);
+                    case "images" -> images(dir, w, h);
+                    default -> tensor(dir, w, h);
+                };
+                im.appendReplacement(sb, Matcher.quoteReplacement(made.toString()));
             }
             args.add(im.appendTail(sb).toString());
         }
@@ -330,6 +340,23 @@ public final class Models {
         }
         ImageIO.write(turned, "png", d.resolve("2.png").toFile());
         return d;
+    }
+
+    /**
+     * A tensor file as sd.cpp reads it (tensor_ggml.hpp load_tensor_from_file_as_tensor: int32 dimension count,
+     * name length and ggml type 0 = f32, the dimensions innermost first, the name, the floats), of a rows of b
+     * deterministic values around +-1: the stand-in for face_detect.py's id_embeds.bin (a = 512, b = ID images).
+     */
+    static Path tensor(Path dir, int a, int b) throws IOException {
+        Path p = dir.resolve("tensor-" + a + "x" + b + ".bin");
+        String name = "id_embeds";
+        ByteBuffer buf = ByteBuffer.allocate(3 * 4 + 2 * 4 + name.length() + a * b * 4).order(ByteOrder.LITTLE_ENDIAN);
+        buf.putInt(2).putInt(name.length()).putInt(0).putInt(a).putInt(b).put(name.getBytes(StandardCharsets.US_ASCII));
+        for (int i = 0; i < a * b; i++) {
+            buf.putFloat((float) Math.sin(0.7 * i + 0.3));
+        }
+        Files.write(p, buf.array());
+        return p;
     }
 
     static String version(String log) {
@@ -524,7 +551,7 @@ public final class Models {
         List<String> args = words(v.get("args"));
         for (String a : args) {
             if (a.replaceAll(IMAGE.pattern(), "").contains("${")) {
-                throw bad(file, lineOf.get("args"), "'" + a + "': the only substitutions are ${image:WxH} and ${images:WxH}");
+                throw bad(file, lineOf.get("args"), "'" + a + "': the only substitutions are ${image:WxH}, ${images:WxH} and ${tensor:AxB}");
             }
             if (a.equals("-o") || a.equals("--output") || a.equals("-M") || a.equals("--mode")) {
                 throw bad(file, lineOf.get("args"), "'" + a + "' is the driver's: leave it out of args");

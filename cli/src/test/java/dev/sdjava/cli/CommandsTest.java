@@ -393,6 +393,7 @@ class CommandsTest {
             case SDXL_INPAINT -> "SDXL Inpaint, full checkpoint: needs nothing else";
             case SDXL_PIX2PIX -> "SDXL Instruct-Pix2Pix, full checkpoint: needs nothing else";
             case PHOTOMAKER_V1 -> "PhotoMaker v1, ID encoder + UNet LoRA: also needs an SDXL model, --pm-id-images-dir";
+            case PHOTOMAKER_V2 -> "PhotoMaker v2, ID encoder + UNet LoRA: also needs an SDXL model, --pm-id-images-dir, --pm-id-embed-path (id_embeds of face_detect.py)";
         };
         // The real header over a sparse file of the model's size: sdj info reads only the header, so the families of
         // several GB cost nothing here (the files themselves are proven by ParityTest and scripts/models.sh).

@@ -465,7 +465,18 @@ public enum Architecture {
      * {@code --pm-id-images-dir} and the trigger word {@code img} after a class word in the prompt
      * ({@code "a man img"}). sd.cpp takes any file whose path contains {@code v2} for PhotoMaker v2.
      */
-    PHOTOMAKER_V1("photomaker-v1", "PhotoMaker v1: CLIP ViT-L/14 ID encoder + fuse module + a small UNet LoRA (for SDXL)");
+    PHOTOMAKER_V1("photomaker-v1", "PhotoMaker v1: CLIP ViT-L/14 ID encoder + fuse module + a small UNet LoRA (for SDXL)"),
+
+    /**
+     * As {@link #PHOTOMAKER_V1} with PhotoMaker v2's {@code qformer_perceiver} (pmid.hpp QFormerPerceiver, in the
+     * file's naming: {@code token_proj.0}/{@code .2}, the perceiver resampler's feed-forward as {@code layers.N.1.1}
+     * and {@code .3}): an MLP from the 512-wide insightface embedding of each ID image to two 2048-wide tokens and a
+     * 4-layer perceiver resampler over the vision tower's last hidden state. 471 tensors, 543,427,584 parameters
+     * (1.09 GB in F16). sd.cpp takes it for v2 because its path contains {@code v2}; besides the ID images it needs
+     * {@code --pm-id-embed-path}, a tensor file of one 512-wide embedding per image (face_detect.py's
+     * {@code id_embeds.bin}), and puts two tokens per image after the class word.
+     */
+    PHOTOMAKER_V2("photomaker-v2", "PhotoMaker v2: as v1 plus the Q-Former perceiver over face embeddings (for SDXL)");
 
     private final String fileStem;
     private final String description;

@@ -115,6 +115,9 @@ final class Tables {
     private static final int CLIP_VISION_POSITIONS = 257;
     /** The width of PhotoMaker's ID embedding: visual_projection's 768 and visual_projection_2's 1280, SDXL's context. */
     private static final int PM_ID_WIDTH = 2048;
+    /** PhotoMaker v2: the width of the insightface embedding in id_embeds.bin, and the resampler's depth. */
+    private static final int PM_FACE_EMBED = 512;
+    private static final int PM_RESAMPLER_LAYERS = 4;
 
     private final List<TensorSpec> list = new ArrayList<>();
     private final Set<String> names = new HashSet<>();
@@ -211,7 +214,8 @@ final class Tables {
                 t.setConstant("adaLN_modulation.1.bias", ERNIE_MODULATION_BIAS);
             }
             case ANIMA_DIT -> t.anima("net.", ANIMA_BLOCKS);
-            case PHOTOMAKER_V1 -> t.photoMaker();
+            case PHOTOMAKER_V1 -> t.photoMaker(false);
+            case PHOTOMAKER_V2 -> t.photoMaker(true);
         }
         return Collections.unmodifiableList(t.list);
     }
@@ -1598,18 +1602,22 @@ final class Tables {
     }
 
     /**
-     * PhotoMaker v1: the ID encoder sd.cpp loads under {@code pmid.} (PhotoMakerIDEncoderBlock: the vision tower, its
-     * two projections and the fuse module, all fixed in code) and the UNet LoRA it loads from the same file, here
-     * rank 4 on the cross-attention of the first transformer block at the middle resolution, whose context is the
-     * text (and ID) embedding.
+     * PhotoMaker: the ID encoder sd.cpp loads under {@code pmid.} (PhotoMakerIDEncoderBlock: the vision tower, its
+     * two projections and the fuse module, all fixed in code; v2's PhotoMakerIDEncoder_CLIPInsightfaceExtendtokenBlock
+     * adds the {@code qformer_perceiver}) and the UNet LoRA it loads from the same file, here rank 4 on the
+     * cross-attention of the first transformer block at the middle resolution, whose context is the text (and ID)
+     * embedding.
      */
-    private void photoMaker() {
+    private void photoMaker(boolean v2) {
         clipVision("vision_model.", CLIP_VISION_L);
         weight("visual_projection.weight", CONTEXT_DIM, CLIP_VISION_L.hidden());
         weight("visual_projection_2.weight", PM_ID_WIDTH - CONTEXT_DIM, CLIP_VISION_L.hidden());
         fuseBlock("fuse_module.mlp1.", 2 * PM_ID_WIDTH, PM_ID_WIDTH);
         fuseBlock("fuse_module.mlp2.", PM_ID_WIDTH, PM_ID_WIDTH);
         norm("fuse_module.layer_norm.", PM_ID_WIDTH);
+        if (v2) {
+            qformerPerceiver("qformer_perceiver.");
+        }
         int ch = 2 * MODEL_CHANNELS;
         int ctx = UnetKind.SDXL_VEGA.contextDim;
         String b = "unet.down_blocks.1.attentions.0.transformer_blocks.0.attn2.processor.";
@@ -1617,6 +1625,33 @@ final class Tables {
         pmLora(b + "to_k_lora.", ctx, ch);
         pmLora(b + "to_v_lora.", ctx, ch);
         pmLora(b + "to_out_lora.", ch, ch);
+    }
+
+    /**
+     * PhotoMaker v2's QFormerPerceiver (pmid.hpp) in the file's naming, which sd.cpp renames (convert_pmid_v2_name):
+     * {@code token_proj} (an MLP from the 512-wide face embedding to two 2048-wide tokens) and a 4-layer perceiver
+     * resampler of width 2048 (16 heads of 128) over the vision tower's last hidden state.
+     */
+    private void qformerPerceiver(String p) {
+        linear(p + "token_proj.0.", PM_FACE_EMBED, 4 * PM_FACE_EMBED, true);
+        linear(p + "token_proj.2.", 4 * PM_FACE_EMBED, 2 * PM_ID_WIDTH, true);
+        norm(p + "token_norm.", PM_ID_WIDTH);
+        String r = p + "perceiver_resampler.";
+        linear(r + "proj_in.", CLIP_VISION_L.hidden(), PM_ID_WIDTH, true);
+        for (int i = 0; i < PM_RESAMPLER_LAYERS; i++) {
+            String a = r + "layers." + i + ".0.";
+            norm(a + "norm1.", PM_ID_WIDTH);
+            norm(a + "norm2.", PM_ID_WIDTH);
+            linear(a + "to_q.", PM_ID_WIDTH, PM_ID_WIDTH, false);
+            linear(a + "to_kv.", PM_ID_WIDTH, 2 * PM_ID_WIDTH, false);
+            linear(a + "to_out.", PM_ID_WIDTH, PM_ID_WIDTH, false);
+            String f = r + "layers." + i + ".1.";
+            norm(f + "0.", PM_ID_WIDTH);
+            linear(f + "1.", PM_ID_WIDTH, 4 * PM_ID_WIDTH, false);
+            linear(f + "3.", 4 * PM_ID_WIDTH, PM_ID_WIDTH, false);
+        }
+        linear(r + "proj_out.", PM_ID_WIDTH, PM_ID_WIDTH, true);
+        norm(r + "norm_out.", PM_ID_WIDTH);
     }
 
     /** One LoRA module in the diffusers attention-processor naming: {@code down.weight}, {@code up.weight}. */

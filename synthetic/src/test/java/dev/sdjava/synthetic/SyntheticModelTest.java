@@ -494,6 +494,21 @@ class SyntheticModelTest {
         assertEquals(415, pm.tensorCount());
         assertEquals(326_304_768L, pm.parameterCount());
         assertFalse(SyntheticModel.fileName(pm, Precision.F16, 42).contains("v2"), "sd.cpp takes a path with v2 for PhotoMaker v2");
+
+        // v2: the same plus pmid.hpp's QFormerPerceiver(512, 2048, 2 tokens) in the names convert_pmid_v2_name renames
+        Architecture v2 = Architecture.PHOTOMAKER_V2;
+        assertTrue(SyntheticModel.fileName(v2, Precision.F16, 42).contains("v2"));
+        assertEquals(pm.tensorCount(), count(v2, "") - count(v2, "qformer_perceiver."));
+        assertShape(v2, "qformer_perceiver.token_proj.0.weight", 2048, 512);
+        assertShape(v2, "qformer_perceiver.token_proj.2.weight", 4096, 2048);
+        assertShape(v2, "qformer_perceiver.perceiver_resampler.proj_in.weight", 2048, 1024);
+        assertShape(v2, "qformer_perceiver.perceiver_resampler.layers.3.0.to_kv.weight", 4096, 2048);
+        assertShape(v2, "qformer_perceiver.perceiver_resampler.layers.3.1.1.weight", 8192, 2048);
+        assertShape(v2, "qformer_perceiver.perceiver_resampler.layers.3.1.3.weight", 2048, 8192);
+        assertFalse(has(v2, "qformer_perceiver.perceiver_resampler.layers.4.0.to_q.weight"));
+        assertShape(v2, "qformer_perceiver.perceiver_resampler.norm_out.weight", 2048);
+        assertEquals(471, v2.tensorCount());
+        assertEquals(543_427_584L, v2.parameterCount());
     }
 
     private static boolean has(Architecture a, String name) {
