@@ -170,6 +170,17 @@ class CommandsTest {
         assertTrue(r.lastErr().contains("not an image"), r.err());
     }
 
+    /** sd-cli takes a .webp from --pm-id-images-dir; Java cannot decode it, so it is an error, not an image fewer. */
+    @Test
+    void generateWithWebpIdImageExits3() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("ids"));
+        Files.writeString(dir.resolve("1.webp"), "RIFF....WEBP");
+        Files.writeString(dir.resolve("notes.txt"), "not an image, skipped as by sd-cli");
+        Cli r = Cli.run("generate", "-m", sd1(), "--photo-maker", sd1(), "--pm-id-images-dir", dir.toString(),
+                "-p", "a man img").expect(3);
+        assertTrue(r.lastErr().contains("1.webp") && r.lastErr().contains("not an image"), r.err());
+    }
+
     @Test
     void generateWithMissingLoraOfAPromptTagExits3() {
         Cli r = Cli.run("generate", "-m", sd1(), "--lora-model-dir", tmp.toString(), "-p", "a fox <lora:absent:0.5>").expect(3);
