@@ -5,6 +5,9 @@ import dev.sdjava.synthetic.SyntheticModel;
 
 import java.awt.image.BufferedImage;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
@@ -32,7 +35,11 @@ public final class Models {
     static final String BEGIN = "<!-- models:begin -->";
     static final String END = "<!-- models:end -->";
     static final Set<String> KEYS = Set.of("order", "family", "mode", "files", "args", "info", "notes", "reason");
-    static final Pattern IMAGE = Pattern.compile("\\$\\{image:(\\d+)x(\\d+)}");
+    /**
+     * {@code ${image:WxH}}: a test image; {@code ${images:WxH}}: a directory of two (--pm-id-images-dir);
+     * {@code ${tensor:AxB}}: an sd.cpp tensor file of A x B floats (--pm-id-embed-path).
+     */
+    static final Pattern IMAGE = Pattern.compile("\\$\\{(images?|tensor):(\\d+)x(\\d+)}");
     static final Pattern STEP = Pattern.compile("\\|\\s*(\\d+)/(\\d+) - ([0-9.]+)(it/s|s/it)");
     static final Pattern LOAD = Pattern.compile("loading tensors completed, taking ([0-9.]+)s");
     static final Pattern VERSION = Pattern.compile("Version: (.*?)\\s*$", Pattern.MULTILINE);
@@ -195,9 +202,11 @@ public final class Models {
         Path cache = SyntheticModel.cacheDirectory().toAbsolutePath();
         Path dir = Path.of("target/models", f.id()).toAbsolutePath();
         if (Files.isDirectory(dir)) {
-            try (Stream<Path> old = Files.list(dir)) {
-                for (Path p : old.toList()) {
-                    Files.delete(p);
+            try (Stream<Path> old = Files.walk(dir)) {
+                for (Path p : old.sorted(Comparator.reverseOrder()).toList()) {
+                    if (!p.equals(dir)) {
+                        Files.delete(p);
+                    }
                 }
             }
         }
@@ -229,8 +238,14 @@ public final class Models {
             Matcher im = IMAGE.matcher(a);
             StringBuilder sb = new StringBuilder();
             while (im.find()) {
-                im.appendReplacement(sb, Matcher.quoteReplacement(gradient(dir, Integer.parseInt(im.group(1)),
-                        Integer.parseInt(im.group(2))).toString()));
+                int w = Integer.parseInt(im.group(2));
+                int h = Integer.parseInt(im.group(3));
+                Path made = switch (im.group(1)) {
+                    case "image" -> gradient(dir, w, h);
+                    case "images" -> images(dir, w, h);
+                    default -> tensor(dir, w, h);
+                };
+                im.appendReplacement(sb, Matcher.quoteReplacement(made.toString()));
             }
             args.add(im.appendTail(sb).toString());
         }
@@ -255,8 +270,15 @@ public final class Models {
             Matcher sm = Pattern.compile("^summary:\\s*(.*)$", Pattern.MULTILINE).matcher(info);
             detection += "; " + (sm.find() ? sm.group(1).trim() : "(no summary line)");
         }
+        // every tensor load sd-cli reports, added up: a PhotoMaker file's LoRA part loads (twice) before the model
         Matcher lm = LOAD.matcher(c.log());
-        String load = lm.find() ? lm.group(1) + " s" : "-";
+        double loadS = 0;
+        boolean loaded = false;
+        while (lm.find()) {
+            loadS += Double.parseDouble(lm.group(1));
+            loaded = true;
+        }
+        String load = loaded ? String.format(Locale.ROOT, "%.2f s", loadS) : "-";
         return row(f.name(), described + (f.notes() == null ? "" : "; " + f.notes()), detection, parity, steps(c.log()), load,
                 String.format(Locale.ROOT, "sd-cli %s, sdj %s", gb(c.rssKb() * 1024), gb(j.rssKb() * 1024)),
                 String.format(Locale.ROOT, "sd-cli %.1f s, sdj %.1f s", c.wallS(), j.wallS()));
@@ -345,6 +367,38 @@ public final class Models {
             }
             ImageIO.write(img, "png", p.toFile());
         }
+        return p;
+    }
+
+    /** A directory in {@code dir} with two WxH test images: the gradient and the gradient turned a quarter. */
+    static Path images(Path dir, int w, int h) throws IOException {
+        Path d = Files.createDirectories(dir.resolve("images-" + w + "x" + h));
+        BufferedImage g = ImageIO.read(gradient(dir, w, h).toFile());
+        ImageIO.write(g, "png", d.resolve("1.png").toFile());
+        BufferedImage turned = new BufferedImage(h, w, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                turned.setRGB(h - 1 - y, x, g.getRGB(x, y));
+            }
+        }
+        ImageIO.write(turned, "png", d.resolve("2.png").toFile());
+        return d;
+    }
+
+    /**
+     * A tensor file as sd.cpp reads it (tensor_ggml.hpp load_tensor_from_file_as_tensor: int32 dimension count,
+     * name length and ggml type 0 = f32, the dimensions innermost first, the name, the floats), of a rows of b
+     * deterministic values around +-1: the stand-in for face_detect.py's id_embeds.bin (a = 512, b = ID images).
+     */
+    static Path tensor(Path dir, int a, int b) throws IOException {
+        Path p = dir.resolve("tensor-" + a + "x" + b + ".bin");
+        String name = "id_embeds";
+        ByteBuffer buf = ByteBuffer.allocate(3 * 4 + 2 * 4 + name.length() + a * b * 4).order(ByteOrder.LITTLE_ENDIAN);
+        buf.putInt(2).putInt(name.length()).putInt(0).putInt(a).putInt(b).put(name.getBytes(StandardCharsets.US_ASCII));
+        for (int i = 0; i < a * b; i++) {
+            buf.putFloat((float) Math.sin(0.7 * i + 0.3));
+        }
+        Files.write(p, buf.array());
         return p;
     }
 
@@ -540,7 +594,7 @@ public final class Models {
         List<String> args = words(v.get("args"));
         for (String a : args) {
             if (a.replaceAll(IMAGE.pattern(), "").contains("${")) {
-                throw bad(file, lineOf.get("args"), "'" + a + "': the only substitution is ${image:WxH}");
+                throw bad(file, lineOf.get("args"), "'" + a + "': the only substitutions are ${image:WxH}, ${images:WxH} and ${tensor:AxB}");
             }
             if (a.equals("-o") || a.equals("--output") || a.equals("-M") || a.equals("--mode")) {
                 throw bad(file, lineOf.get("args"), "'" + a + "' is the driver's: leave it out of args");

@@ -162,6 +162,10 @@ public record GenerationRequest(
         if (photoMaker != null && photoMaker.idEmbedding() != null) {
             Native.readableFile(photoMaker.idEmbedding(), "PhotoMaker id embedding");
         }
+        if (photoMaker != null && !photoMaker.idImages().isEmpty() && !PhotoMaker.hasTrigger(prompt)) {
+            throw new IllegalArgumentException("prompt: PhotoMaker's ID images need the trigger word 'img' after a class word,"
+                    + " e.g. \"a man img, ...\" (sd.cpp aborts without it); got \"" + prompt + "\"");
+        }
     }
 
     /** Checks the images against the size that runs (sd.cpp's default where the request sets none). */

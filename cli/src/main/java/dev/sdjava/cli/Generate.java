@@ -226,12 +226,16 @@ final class Generate extends Subcommand {
         }
     }
 
+    /**
+     * The ID images of --pm-id-images-dir as sd-cli takes them (main.cpp load_images_from_dir): the files with its
+     * extensions, by name; a .webp among them is an error here (Java has no decoder), not silently left out.
+     */
     private static List<SdImage> imagesIn(Path dir) {
         try (Stream<Path> files = Files.list(dir)) {
             List<SdImage> out = new ArrayList<>();
             for (Path f : files.filter(Files::isRegularFile).sorted().toList()) {
                 String ext = Io.extension(f.toString()).toLowerCase(Locale.ROOT);
-                if (List.of(".png", ".jpg", ".jpeg", ".bmp", ".gif").contains(ext)) {
+                if (List.of(".png", ".jpg", ".jpeg", ".bmp", ".webp").contains(ext)) {
                     out.add(Io.image(f, "PhotoMaker id image", 3, 0, 0));
                 }
             }

@@ -122,6 +122,18 @@ final class Info extends Subcommand {
                     "sdj generate -m " + file + " -p \"...\" (sd.cpp reads the pickle itself)");
         }
         // Adapters and helper models first: their names overlap the big models' ones.
+        if (n.any("visual_projection_2.weight") && n.any("fuse_module.")) {
+            // PhotoMaker's UNet LoRA (unet.down_blocks...to_q_lora) would read as a UNet below. sd.cpp takes v2 by
+            // the file's path containing "v2"; the qformer_perceiver says it here.
+            boolean v2 = n.any("qformer_perceiver.");
+            List<String> needs = new ArrayList<>(List.of("an SDXL model", "--pm-id-images-dir"));
+            if (v2) {
+                needs.add("--pm-id-embed-path (id_embeds of face_detect.py)");
+            }
+            return new Detected("PhotoMaker " + (v2 ? "v2" : "v1"), "ID encoder + UNet LoRA", List.of("ID encoder", "UNet LoRA"),
+                    needs, "sdj generate -m SDXL --photo-maker " + file + " --pm-id-images-dir DIR -p \"a man img, ...\""
+                            + (v2 ? " --pm-id-embed-path DIR/id_embeds.bin" : " (a path with v2 in it is taken for v2)"));
+        }
         if (n.any("lora_down", "lora_up", ".lora_A.", ".lora_B.", "lora_unet_", "lora_te")) {
             String target = n.any("lora_te2_", "lora_te1_") ? "SDXL"
                     : n.any("double_blocks", "single_blocks", "single_transformer_blocks") ? "Flux"

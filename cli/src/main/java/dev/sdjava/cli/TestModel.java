@@ -28,6 +28,7 @@ import java.util.Locale;
                         + "SD3 as separate files: sd3-medium-dit (2.29 GB as q8_0), sd3.5-medium-dit (2.86 GB as q8_0), "
                         + "sd3.5-large-dit (4.77 GB as q4_0), clip-g; sdxl (4.18 GB as q8_0), ssd-1b "
                         + "(2.84 GB as q8_0), sd1-inpaint, sd1-pix2pix, sdxl-inpaint, sdxl-pix2pix (4.18 GB each as q8_0); "
+                        + "photomaker-v1 (0.65 GB, for --photo-maker next to an SDXL model), photomaker-v2 (1.09 GB); "
                         + "--list describes them.",
                 "With --type it writes GGUF directly (q8_0, q4_0, q4_K, f16, bf16, f32): the file sd-cli -M convert --type TYPE "
                         + "makes from the --precision safetensors file, without writing that first."})

@@ -170,6 +170,17 @@ class CommandsTest {
         assertTrue(r.lastErr().contains("not an image"), r.err());
     }
 
+    /** sd-cli takes a .webp from --pm-id-images-dir; Java cannot decode it, so it is an error, not an image fewer. */
+    @Test
+    void generateWithWebpIdImageExits3() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("ids"));
+        Files.writeString(dir.resolve("1.webp"), "RIFF....WEBP");
+        Files.writeString(dir.resolve("notes.txt"), "not an image, skipped as by sd-cli");
+        Cli r = Cli.run("generate", "-m", sd1(), "--photo-maker", sd1(), "--pm-id-images-dir", dir.toString(),
+                "-p", "a man img").expect(3);
+        assertTrue(r.lastErr().contains("1.webp") && r.lastErr().contains("not an image"), r.err());
+    }
+
     @Test
     void generateWithMissingLoraOfAPromptTagExits3() {
         Cli r = Cli.run("generate", "-m", sd1(), "--lora-model-dir", tmp.toString(), "-p", "a fox <lora:absent:0.5>").expect(3);
@@ -394,6 +405,8 @@ class CommandsTest {
             case SD1_PIX2PIX -> "SD 1.x Instruct-Pix2Pix, full checkpoint: needs nothing else";
             case SDXL_INPAINT -> "SDXL Inpaint, full checkpoint: needs nothing else";
             case SDXL_PIX2PIX -> "SDXL Instruct-Pix2Pix, full checkpoint: needs nothing else";
+            case PHOTOMAKER_V1 -> "PhotoMaker v1, ID encoder + UNet LoRA: also needs an SDXL model, --pm-id-images-dir";
+            case PHOTOMAKER_V2 -> "PhotoMaker v2, ID encoder + UNet LoRA: also needs an SDXL model, --pm-id-images-dir, --pm-id-embed-path (id_embeds of face_detect.py)";
         };
         // The real header over a sparse file of the model's size: sdj info reads only the header, so the families of
         // several GB cost nothing here (the files themselves are proven by ParityTest and scripts/models.sh).

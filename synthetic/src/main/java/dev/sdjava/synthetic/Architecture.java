@@ -470,7 +470,35 @@ public enum Architecture {
      * which sd.cpp detects as "SDXL Instruct-Pix2Pix". Load it with {@code --model} and give {@code -i}; write it as
      * q8_0 GGUF.
      */
-    SDXL_PIX2PIX("sdxl-pix2pix", "SDXL InstructPix2Pix checkpoint (8-channel UNet input) + CLIP-L + OpenCLIP bigG/14 + KL VAE");
+    SDXL_PIX2PIX("sdxl-pix2pix", "SDXL InstructPix2Pix checkpoint (8-channel UNet input) + CLIP-L + OpenCLIP bigG/14 + KL VAE"),
+
+    /**
+     * A PhotoMaker v1 file in the naming of the safetensors conversion sd.cpp's docs point to (bssrdf/PhotoMaker),
+     * which sd.cpp reads twice: once under {@code pmid.} as the ID encoder (pmid.hpp PhotoMakerIDEncoderBlock) and
+     * once as a LoRA for the UNet. The ID encoder is written in full, because sd.cpp fixes it in code: the CLIP
+     * ViT-L/14 vision tower ({@code vision_model.}: 14x14 patches of 224x224 images, 24 layers of width 1024, in
+     * sd.cpp's names {@code pre_layernorm}/{@code post_layernorm}), {@code visual_projection} (1024 to 768),
+     * {@code visual_projection_2} (1024 to 1280) and the {@code fuse_module} (two MLPs over the class word's
+     * embedding and the image's 2048-wide one, and a layer norm). The LoRA part is small: rank 4 on the four
+     * projections of the cross-attention of one UNet transformer block ({@code unet.down_blocks.1.attentions.0.},
+     * which the SDXL Vega UNet has too), in the old diffusers attention-processor naming
+     * ({@code attn2.processor.to_q_lora.down.weight}, no alpha, so its scale is 1). 415 tensors, 326,304,768
+     * parameters (0.65 GB in F16). Pass it with {@code --photo-maker} next to an SDXL model, the ID images with
+     * {@code --pm-id-images-dir} and the trigger word {@code img} after a class word in the prompt
+     * ({@code "a man img"}). sd.cpp takes any file whose path contains {@code v2} for PhotoMaker v2.
+     */
+    PHOTOMAKER_V1("photomaker-v1", "PhotoMaker v1: CLIP ViT-L/14 ID encoder + fuse module + a small UNet LoRA (for SDXL)"),
+
+    /**
+     * As {@link #PHOTOMAKER_V1} with PhotoMaker v2's {@code qformer_perceiver} (pmid.hpp QFormerPerceiver, in the
+     * file's naming: {@code token_proj.0}/{@code .2}, the perceiver resampler's feed-forward as {@code layers.N.1.1}
+     * and {@code .3}): an MLP from the 512-wide insightface embedding of each ID image to two 2048-wide tokens and a
+     * 4-layer perceiver resampler over the vision tower's last hidden state. 471 tensors, 543,427,584 parameters
+     * (1.09 GB in F16). sd.cpp takes it for v2 because its path contains {@code v2}; besides the ID images it needs
+     * {@code --pm-id-embed-path}, a tensor file of one 512-wide embedding per image (face_detect.py's
+     * {@code id_embeds.bin}), and puts two tokens per image after the class word.
+     */
+    PHOTOMAKER_V2("photomaker-v2", "PhotoMaker v2: as v1 plus the Q-Former perceiver over face embeddings (for SDXL)");
 
     private final String fileStem;
     private final String description;

@@ -111,6 +111,16 @@ final class Tables {
     private static final int SD3_CONTEXT = 4096;
     private static final int SD1_INPAINT_IN = 9;
     private static final int SD1_PIX2PIX_IN = 8;
+    // PhotoMaker v1 (pmid.hpp PhotoMakerIDEncoderBlock): CLIP ViT-L/14's vision tower (clip.hpp CLIPVisionModel).
+    private static final ClipSize CLIP_VISION_L = new ClipSize(1024, 4096, 24);
+    private static final int CLIP_VISION_PATCH = 14;
+    /** (224 / 14)^2 patches and the class token. */
+    private static final int CLIP_VISION_POSITIONS = 257;
+    /** The width of PhotoMaker's ID embedding: visual_projection's 768 and visual_projection_2's 1280, SDXL's context. */
+    private static final int PM_ID_WIDTH = 2048;
+    /** PhotoMaker v2: the width of the insightface embedding in id_embeds.bin, and the resampler's depth. */
+    private static final int PM_FACE_EMBED = 512;
+    private static final int PM_RESAMPLER_LAYERS = 4;
 
     private final List<TensorSpec> list = new ArrayList<>();
     private final Set<String> names = new HashSet<>();
@@ -209,6 +219,8 @@ final class Tables {
                 t.setConstant("adaLN_modulation.1.bias", ERNIE_MODULATION_BIAS);
             }
             case ANIMA_DIT -> t.anima("net.", ANIMA_BLOCKS);
+            case PHOTOMAKER_V1 -> t.photoMaker(false);
+            case PHOTOMAKER_V2 -> t.photoMaker(true);
         }
         return Collections.unmodifiableList(t.list);
     }
@@ -527,15 +539,21 @@ final class Tables {
         int h = c.hidden();
         weight(p + "embeddings.token_embedding.weight", CLIP_VOCAB, h);
         weight(p + "embeddings.position_embedding.weight", CLIP_POSITIONS, h);
+        clipEncoder(p + "encoder.", c);
+        norm(p + "final_layer_norm.", h);
+    }
+
+    /** The layers of a CLIP transformer in the Hugging Face naming, text or vision ({@code layers.N.}). */
+    private void clipEncoder(String p, ClipSize c) {
+        int h = c.hidden();
         for (int l = 0; l < c.layers(); l++) {
-            String b = p + "encoder.layers." + l + ".";
+            String b = p + "layers." + l + ".";
             linear(b + "self_attn.k_proj.", h, h, true);
             linear(b + "self_attn.v_proj.", h, h, true);
             linear(b + "self_attn.q_proj.", h, h, true);
             linear(b + "self_attn.out_proj.", h, h, true);
             layerTail(b, "layer_norm1.", "mlp.fc1.", "mlp.fc2.", "layer_norm2.", c);
         }
-        norm(p + "final_layer_norm.", h);
     }
 
     /** What follows the attention in a CLIP layer, under either naming: a norm, the MLP, a norm. */
@@ -1606,6 +1624,89 @@ final class Tables {
         }
         linear(p + "final_layer.linear.", hidden, SD3_PATCH * SD3_PATCH * SD3_LATENT_CHANNELS, true);
         linear(p + "final_layer.adaLN_modulation.1.", hidden, 2 * hidden, true);
+    }
+
+    // ---------------------------------------------------------------- PhotoMaker (pmid.hpp, bssrdf/PhotoMaker naming)
+
+    /**
+     * The CLIP ViT-L/14 vision tower (clip.hpp CLIPVisionModel) in the names sd.cpp reads: 14x14 patches of a
+     * 224x224 image without a bias, a class token, 257 positions, {@code pre_layernorm}, the encoder,
+     * {@code post_layernorm}.
+     */
+    private void clipVision(String p, ClipSize c) {
+        int h = c.hidden();
+        weight(p + "embeddings.class_embedding", h);
+        weight(p + "embeddings.patch_embedding.weight", h, 3, CLIP_VISION_PATCH, CLIP_VISION_PATCH);
+        weight(p + "embeddings.position_embedding.weight", CLIP_VISION_POSITIONS, h);
+        norm(p + "pre_layernorm.", h);
+        clipEncoder(p + "encoder.", c);
+        norm(p + "post_layernorm.", h);
+    }
+
+    /** pmid.hpp FuseBlock: a layer norm over the input, fc1, GELU, fc2. */
+    private void fuseBlock(String p, int in, int out) {
+        linear(p + "fc1.", in, out, true);
+        linear(p + "fc2.", out, out, true);
+        norm(p + "layernorm.", in);
+    }
+
+    /**
+     * PhotoMaker: the ID encoder sd.cpp loads under {@code pmid.} (PhotoMakerIDEncoderBlock: the vision tower, its
+     * two projections and the fuse module, all fixed in code; v2's PhotoMakerIDEncoder_CLIPInsightfaceExtendtokenBlock
+     * adds the {@code qformer_perceiver}) and the UNet LoRA it loads from the same file, here rank 4 on the
+     * cross-attention of the first transformer block at the middle resolution, whose context is the text (and ID)
+     * embedding.
+     */
+    private void photoMaker(boolean v2) {
+        clipVision("vision_model.", CLIP_VISION_L);
+        weight("visual_projection.weight", CONTEXT_DIM, CLIP_VISION_L.hidden());
+        weight("visual_projection_2.weight", PM_ID_WIDTH - CONTEXT_DIM, CLIP_VISION_L.hidden());
+        fuseBlock("fuse_module.mlp1.", 2 * PM_ID_WIDTH, PM_ID_WIDTH);
+        fuseBlock("fuse_module.mlp2.", PM_ID_WIDTH, PM_ID_WIDTH);
+        norm("fuse_module.layer_norm.", PM_ID_WIDTH);
+        if (v2) {
+            qformerPerceiver("qformer_perceiver.");
+        }
+        int ch = 2 * MODEL_CHANNELS;
+        int ctx = UnetKind.SDXL_VEGA.contextDim;
+        String b = "unet.down_blocks.1.attentions.0.transformer_blocks.0.attn2.processor.";
+        pmLora(b + "to_q_lora.", ch, ch);
+        pmLora(b + "to_k_lora.", ctx, ch);
+        pmLora(b + "to_v_lora.", ctx, ch);
+        pmLora(b + "to_out_lora.", ch, ch);
+    }
+
+    /**
+     * PhotoMaker v2's QFormerPerceiver (pmid.hpp) in the file's naming, which sd.cpp renames (convert_pmid_v2_name):
+     * {@code token_proj} (an MLP from the 512-wide face embedding to two 2048-wide tokens) and a 4-layer perceiver
+     * resampler of width 2048 (16 heads of 128) over the vision tower's last hidden state.
+     */
+    private void qformerPerceiver(String p) {
+        linear(p + "token_proj.0.", PM_FACE_EMBED, 4 * PM_FACE_EMBED, true);
+        linear(p + "token_proj.2.", 4 * PM_FACE_EMBED, 2 * PM_ID_WIDTH, true);
+        norm(p + "token_norm.", PM_ID_WIDTH);
+        String r = p + "perceiver_resampler.";
+        linear(r + "proj_in.", CLIP_VISION_L.hidden(), PM_ID_WIDTH, true);
+        for (int i = 0; i < PM_RESAMPLER_LAYERS; i++) {
+            String a = r + "layers." + i + ".0.";
+            norm(a + "norm1.", PM_ID_WIDTH);
+            norm(a + "norm2.", PM_ID_WIDTH);
+            linear(a + "to_q.", PM_ID_WIDTH, PM_ID_WIDTH, false);
+            linear(a + "to_kv.", PM_ID_WIDTH, 2 * PM_ID_WIDTH, false);
+            linear(a + "to_out.", PM_ID_WIDTH, PM_ID_WIDTH, false);
+            String f = r + "layers." + i + ".1.";
+            norm(f + "0.", PM_ID_WIDTH);
+            linear(f + "1.", PM_ID_WIDTH, 4 * PM_ID_WIDTH, false);
+            linear(f + "3.", 4 * PM_ID_WIDTH, PM_ID_WIDTH, false);
+        }
+        linear(r + "proj_out.", PM_ID_WIDTH, PM_ID_WIDTH, true);
+        norm(r + "norm_out.", PM_ID_WIDTH);
+    }
+
+    /** One LoRA module in the diffusers attention-processor naming: {@code down.weight}, {@code up.weight}. */
+    private void pmLora(String p, int in, int out) {
+        weight(p + "down.weight", LORA_RANK, in);
+        weight(p + "up.weight", out, LORA_RANK);
     }
 
     /** A single-file SDXL-layout checkpoint in the naming of sd_xl_base_1.0.safetensors, with the given UNet. */

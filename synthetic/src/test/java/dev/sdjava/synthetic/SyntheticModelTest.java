@@ -506,6 +506,54 @@ class SyntheticModelTest {
         assertEquals(704_688_668L, vae.parameterCount());
     }
 
+    /**
+     * PhotoMaker v1 has what pmid.hpp's PhotoMakerIDEncoderBlock builds under {@code pmid.} (CLIP ViT-L/14's vision
+     * tower with its 24 layers fixed in code, both projections, the fuse module) and a UNet LoRA in the naming sd.cpp
+     * converts to the SDXL UNet's {@code input_blocks.4.1.transformer_blocks.0.attn2}, which the Vega UNet has.
+     */
+    @Test
+    void photoMakerHasWhatSdCppReads() {
+        Architecture pm = Architecture.PHOTOMAKER_V1;
+        assertShape(pm, "vision_model.embeddings.patch_embedding.weight", 1024, 3, 14, 14);
+        assertShape(pm, "vision_model.embeddings.class_embedding", 1024);
+        assertShape(pm, "vision_model.embeddings.position_embedding.weight", 257, 1024);
+        assertShape(pm, "vision_model.pre_layernorm.weight", 1024);
+        assertShape(pm, "vision_model.encoder.layers.23.mlp.fc1.weight", 4096, 1024);
+        assertEquals(24 * 16, count(pm, "vision_model.encoder.layers."));
+        assertShape(pm, "vision_model.post_layernorm.bias", 1024);
+        assertShape(pm, "visual_projection.weight", 768, 1024);
+        assertShape(pm, "visual_projection_2.weight", 1280, 1024);
+        assertShape(pm, "fuse_module.mlp1.fc1.weight", 2048, 4096);
+        assertShape(pm, "fuse_module.mlp1.layernorm.weight", 4096);
+        assertShape(pm, "fuse_module.mlp2.fc2.weight", 2048, 2048);
+        assertShape(pm, "fuse_module.layer_norm.bias", 2048);
+        assertEquals(303_179_776L, params(pm, "vision_model."));
+        String lora = "unet.down_blocks.1.attentions.0.transformer_blocks.0.attn2.processor.";
+        assertEquals(8, count(pm, "unet."));
+        assertShape(pm, lora + "to_k_lora.down.weight", 4, 2048);
+        assertShape(pm, lora + "to_out_lora.up.weight", 640, 4);
+        assertTrue(has(Architecture.SDXL_VEGA, "model.diffusion_model.input_blocks.4.1.transformer_blocks.0.attn2.to_k.weight"));
+        assertShape(Architecture.SDXL_VEGA, "model.diffusion_model.input_blocks.4.1.transformer_blocks.0.attn2.to_k.weight", 640, 2048);
+        assertEquals(415, pm.tensorCount());
+        assertEquals(326_304_768L, pm.parameterCount());
+        assertFalse(SyntheticModel.fileName(pm, Precision.F16, 42).contains("v2"), "sd.cpp takes a path with v2 for PhotoMaker v2");
+
+        // v2: the same plus pmid.hpp's QFormerPerceiver(512, 2048, 2 tokens) in the names convert_pmid_v2_name renames
+        Architecture v2 = Architecture.PHOTOMAKER_V2;
+        assertTrue(SyntheticModel.fileName(v2, Precision.F16, 42).contains("v2"));
+        assertEquals(pm.tensorCount(), count(v2, "") - count(v2, "qformer_perceiver."));
+        assertShape(v2, "qformer_perceiver.token_proj.0.weight", 2048, 512);
+        assertShape(v2, "qformer_perceiver.token_proj.2.weight", 4096, 2048);
+        assertShape(v2, "qformer_perceiver.perceiver_resampler.proj_in.weight", 2048, 1024);
+        assertShape(v2, "qformer_perceiver.perceiver_resampler.layers.3.0.to_kv.weight", 4096, 2048);
+        assertShape(v2, "qformer_perceiver.perceiver_resampler.layers.3.1.1.weight", 8192, 2048);
+        assertShape(v2, "qformer_perceiver.perceiver_resampler.layers.3.1.3.weight", 2048, 8192);
+        assertFalse(has(v2, "qformer_perceiver.perceiver_resampler.layers.4.0.to_q.weight"));
+        assertShape(v2, "qformer_perceiver.perceiver_resampler.norm_out.weight", 2048);
+        assertEquals(471, v2.tensorCount());
+        assertEquals(543_427_584L, v2.parameterCount());
+    }
+
     private static boolean has(Architecture a, String name) {
         return a.tensors().stream().anyMatch(t -> t.name().equals(name));
     }
