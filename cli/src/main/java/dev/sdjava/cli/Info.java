@@ -307,9 +307,15 @@ final class Info extends Subcommand {
             // get_sd_version: a 1x2x2 patch kernel of 3072 x 48 (ne[3] = 147456) and no image embedding is Wan 2.2
             // TI2V 5B, which sd.cpp pairs with the Wan 2.2 VAE (48 latent channels).
             boolean ti2v = n.elements("patch_embedding.weight") == 147456L * 4 && !n.any("img_emb");
-            arch = ti2v ? "Wan 2.2 TI2V 5B (video)" : "Wan (video)";
-            contains.add(ti2v ? "diffusion model (DiT, " + n.blocks("blocks.") + " blocks, 48 latent channels)" : "diffusion model (DiT)");
+            // 40 blocks (width 5120) is Wan 2.1 14B's layout, which each expert of Wan 2.2 A14B has too.
+            boolean big = n.blocks("blocks.") == 40;
+            arch = ti2v ? "Wan 2.2 TI2V 5B (video)" : big ? "Wan 14B (video: Wan 2.1 14B, or a Wan 2.2 A14B expert)" : "Wan (video)";
+            contains.add(ti2v ? "diffusion model (DiT, " + n.blocks("blocks.") + " blocks, 48 latent channels)"
+                    : big ? "diffusion model (DiT, 40 blocks)" : "diffusion model (DiT)");
             needs.addAll(List.of(ti2v ? "--vae (Wan 2.2 VAE)" : "--vae (Wan VAE)", "--t5xxl (umt5-xxl)"));
+            if (big) {
+                needs.add("--high-noise-diffusion-model (for Wan 2.2 A14B: its other expert)");
+            }
             hint = " --video-frames 33 --cfg-scale 6.0 --sampling-method euler --flow-shift 3.0";
         } else if (n.any("input_blocks.8.0.time_mixer.mix_factor")) {
             arch = "Stable Video Diffusion";

@@ -22,7 +22,7 @@ import java.util.Locale;
                 + "tests use. stable-diffusion.cpp loads and runs it like the real one; its pictures are noise.",
                 "Architectures: sd1 (2.1 GB in f16), sd2 (2.6 GB, v-prediction), sdxl-vega (3.3 GB), sd1-tiny, sdxs, taesd, "
                         + "sd1-lora, sd1-controlnet, esrgan-x4, wan2.1-t2v-1.3b (2.8 GB, video), wan2.1-vae, umt5-xxl (11.4 GB), "
-                        + "wan2.2-ti2v-5b (2.86 GB as q4_0, 5.34 GB as q8_0), wan2.2-vae (1.41 GB); FLUX.1 [schnell] as separate files: flux-schnell-dit "
+                        + "wan2.2-ti2v-5b (2.86 GB as q4_0, 5.34 GB as q8_0), wan2.2-vae (1.41 GB), wan2.2-t2v-a14b (8.15 GB as q4_0); FLUX.1 [schnell] as separate files: flux-schnell-dit "
                         + "(1.07 GB, 1 double + 1 single block), flux-vae, clip-l; "
                         + "FLUX.1 [dev] and Kontext [dev]: flux-dev-dit (1.09 GB); Chroma: chroma-dit (1.26 GB); Chroma1-Radiance: chroma-radiance-dit (2.47 GB; 1.33 GB with --type q8_0); "
                         + "SD3 as separate files: sd3-medium-dit (2.29 GB as q8_0), sd3.5-medium-dit (2.86 GB as q8_0), "

@@ -51,7 +51,8 @@ final class Video extends Subcommand {
         @Option(names = "--strength", paramLabel = "X", description = "Init image strength in [0,1] (default: 0.75).") Float strength;
         @Option(names = "--vace-strength", paramLabel = "X", description = "Wan VACE strength (default: 1).") Float vaceStrength;
         @Option(names = "--high-noise-steps", paramLabel = "N",
-                description = "(Wan 2.2 A14B) high-noise sampling steps (default: -1 = split at --moe-boundary).") Integer highNoiseSteps;
+                description = "(Wan 2.2 A14B) high-noise sampling steps (default: -1 = split at --moe-boundary, sd.cpp's default;"
+                        + " the pinned sd-cli says so too but runs 20 unless given: pass it for the same pixels).") Integer highNoiseSteps;
         @Option(names = "--high-noise-cfg-scale", paramLabel = "X", description = "(Wan 2.2 A14B) high-noise guidance scale (default: 7.0).") Float highNoiseCfgScale;
         @Option(names = "--high-noise-sampling-method", paramLabel = "NAME", converter = SdNames.Samplers.class,
                 completionCandidates = SdNames.Samplers.class,

@@ -378,6 +378,7 @@ class CommandsTest {
             case WAN21_VAE -> "Wan VAE (video, causal 3D), VAE: also needs a Wan or Qwen-Image diffusion model";
             case UMT5_XXL -> "umt5-xxl text encoder (Wan), text encoder: also needs a Wan diffusion model";
             case WAN22_TI2V_5B -> "Wan 2.2 TI2V 5B (video), diffusion model (needs other files): also needs --vae (Wan 2.2 VAE), --t5xxl (umt5-xxl)";
+            case WAN22_T2V_A14B -> "Wan 14B (video: Wan 2.1 14B, or a Wan 2.2 A14B expert), diffusion model (needs other files): also needs --vae (Wan VAE), --t5xxl (umt5-xxl), --high-noise-diffusion-model (for Wan 2.2 A14B: its other expert)";
             case WAN22_VAE -> "Wan 2.2 VAE (video, causal 3D, 48 latent channels), VAE: also needs a Wan 2.2 TI2V 5B diffusion model";
             case QWEN3_4B_LLM -> "Qwen3 4B text encoder (1 layer), text encoder: also needs a diffusion model: Z-Image or FLUX.2 [klein] 4B (which reads layers 9, 18 and 27)";
             case QWEN3_4B_KLEIN_LLM -> "Qwen3 4B text encoder (27 layers), text encoder: also needs a diffusion model: Z-Image or FLUX.2 [klein] 4B (which reads layers 9, 18 and 27)";

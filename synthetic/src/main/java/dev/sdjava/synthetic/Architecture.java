@@ -195,6 +195,17 @@ public enum Architecture {
      * 16x spatial and 4x temporal compression. sd.cpp fixes its whole layout and uses it only for
      * {@link #WAN22_TI2V_5B}, which it takes from the diffusion model. Pass it with {@code --vae}.
      */
+    /**
+     * One expert of Wan 2.2 T2V A14B as a standalone file, in the naming of Comfy-Org's
+     * {@code wan2.2_t2v_low_noise_14B_fp16.safetensors} and {@code wan2.2_t2v_high_noise_14B_fp16.safetensors}: the
+     * layout of {@link #WAN21_T2V_1_3B} at Wan 14B's full size, 40 blocks of width 5120 (40 heads, feed-forward
+     * 13824), 14.29 billion parameters, because sd.cpp accepts only 30 or 40 blocks and fixes every width from the
+     * count. sd.cpp detects it as "Wan 2.x" (the Wan 2.1 T2V 14B layout). Write it as q4_0 GGUF (8.15 GB) and load
+     * it with {@code --diffusion-model} (the low-noise expert) and {@code --high-noise-diffusion-model} (the
+     * high-noise one; the same file serves for both, sd.cpp then holds two copies) beside {@link #WAN21_VAE}.
+     */
+    WAN22_T2V_A14B("wan2.2-t2v-a14b", "Wan 2.2 T2V A14B expert (40 blocks of width 5120, the Wan 14B layout), write as q4_0"),
+
     WAN22_VAE("wan2.2-vae", "Wan 2.2 video autoencoder (48 latent channels, 16x spatial compression)"),
 
     /**

@@ -81,6 +81,9 @@ final class Tables {
     static final WanSize WAN21_1_3B = new WanSize(1536, 8960, 16);
     /** Wan 2.2 TI2V 5B: width 3072, feed-forward 14336, 48 latent channels (the Wan 2.2 VAE's). */
     static final WanSize WAN22_5B = new WanSize(3072, 14336, 48);
+    /** Wan 2.1 T2V 14B and each expert of Wan 2.2 T2V A14B: 40 blocks of width 5120, feed-forward 13824. */
+    static final int WAN_14B_LAYERS = 40;
+    static final WanSize WAN_14B = new WanSize(5120, 13824, 16);
     private static final int WAN_LATENT_CHANNELS = 16;
     private static final int WAN22_LATENT_CHANNELS = 48;
     private static final int WAN_TEXT_DIM = 4096;
@@ -179,6 +182,7 @@ final class Tables {
             case WAN21_T2V_1_3B -> t.wanDit("", WAN21_1_3B, WAN_1_3B_LAYERS);
             case WAN21_VAE -> t.wanVae("", WAN21_VAE_SIZE);
             case WAN22_TI2V_5B -> t.wanDit("", WAN22_5B, WAN_1_3B_LAYERS);
+            case WAN22_T2V_A14B -> t.wanDit("", WAN_14B, WAN_14B_LAYERS);
             case WAN22_VAE -> t.wanVae("", WAN22_VAE_SIZE);
             case UMT5_XXL -> t.umt5("");
             case QWEN3_4B_LLM -> t.llm("", QWEN3_4B, 1);

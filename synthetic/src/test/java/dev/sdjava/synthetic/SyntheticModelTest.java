@@ -487,6 +487,16 @@ class SyntheticModelTest {
         assertEquals(825, dit.tensorCount());
         assertEquals(4_999_787_712L, dit.parameterCount());
 
+        // A Wan 2.2 A14B expert: 40 blocks of 8 x 5120^2 + 2 x 5120 x 13824 + 21 x 5120 + 13824 = 351,394,304, plus
+        // 232,719,424 in the embeddings, time projection and head (worked out by hand).
+        Architecture a14b = Architecture.WAN22_T2V_A14B;
+        assertTrue(has(a14b, "blocks.39.ffn.2.weight"));
+        assertEquals(0, count(a14b, "blocks.40."));
+        assertShape(a14b, "patch_embedding.weight", 5120, 16, 1, 2, 2);
+        assertShape(a14b, "blocks.0.ffn.0.weight", 13824, 5120);
+        assertEquals(351_394_304L, params(a14b, "blocks.7."));
+        assertEquals(14_288_491_584L, a14b.parameterCount());
+
         Architecture vae = Architecture.WAN22_VAE;
         assertShape(vae, "encoder.conv1.weight", 160, 12, 3, 3, 3);
         assertShape(vae, "encoder.downsamples.1.downsamples.2.time_conv.weight", 320, 320, 3, 1, 1);
