@@ -30,6 +30,9 @@ import java.util.regex.Pattern;
  * java bench/StepCache.java SD_CLI MODEL [sizes=256,512] [runs=3] [threads=2] [steps=20]
  *      [CACHE...]
  * </pre>
+ * MODEL is a checkpoint ({@code -m}), or sd-cli flags in one argument for a model in separate
+ * files, e.g. {@code "--diffusion-model dit.gguf --vae vae.safetensors --clip_l clip.safetensors
+ * --cfg-scale 1"}; they come after the defaults, so a flag given there (here the CFG scale) wins.
  * Each CACHE is {@code MODE} or {@code MODE:KEY=V,...} (its --cache-option), e.g.
  * {@code ucache:threshold=2}; without any: ucache spectrum easycache dbcache taylorseer cache-dit. Euler, cfg 7, seed 42, the same prompt throughout. Not a test: the
  * figures depend on the machine and its load.
@@ -49,7 +52,8 @@ public class StepCache {
                     + "[CACHE=MODE[:KEY=V,...] ...]");
             System.exit(2);
         }
-        Path cli = Path.of(args[0]), model = Path.of(args[1]);
+        Path cli = Path.of(args[0]);
+        List<String> model = args[1].startsWith("-") ? List.of(args[1].strip().split("\\s+")) : List.of("-m", args[1]);
         String[] sizes = (args.length > 2 ? args[2] : "256,512").split(",");
         int runs = args.length > 3 ? Integer.parseInt(args[3]) : 3;
         int threads = args.length > 4 ? Integer.parseInt(args[4]) : 2;
@@ -99,11 +103,12 @@ public class StepCache {
         return dir.resolve(size + "-" + cache.replaceAll("[^A-Za-z0-9.-]", "_") + ".png");
     }
 
-    private static Run run(Path cli, Path model, int size, int steps, int threads, String cache, Path png) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(cli.toString(), "-m", model.toString(), "-p", "a lighthouse at dusk",
+    private static Run run(Path cli, List<String> model, int size, int steps, int threads, String cache, Path png) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(cli.toString(), "-p", "a lighthouse at dusk",
                 "-W", Integer.toString(size), "-H", Integer.toString(size), "--steps", Integer.toString(steps),
                 "--sampling-method", "euler", "--cfg-scale", "7", "-s", "42", "-t", Integer.toString(threads),
                 "-o", png.toString()));
+        cmd.addAll(model);
         if (!cache.equals("none")) {
             String[] mo = cache.split(":", 2);
             cmd.addAll(List.of("--cache-mode", mo[0]));

@@ -64,10 +64,16 @@ final class MemoryPlan {
     static final long NATIVE_LOAD = 45 * MIB;
     static final long NATIVE_COMPUTE = 54 * MIB;
     /**
-     * A small JVM such as sdj's: heap in use, classes, JIT code. 77 to 84 MiB over sd-cli on the AVX2
-     * machine (PERFORMANCE.md, table 4); sdj's --max-memory runs on the 2-core Xeon measured 112 to 122.
+     * A default JVM's share beside sd.cpp's: heap in use, classes, JIT code. 77 to 84 MiB over sd-cli on the
+     * AVX2 machine (PERFORMANCE.md, table 4); sdj on G1 on the 2-core Xeon measured 104 to 122.
      */
     static final long JVM = 124 * MIB;
+    /**
+     * The system property that replaces {@link #JVM} with a JVM's own measured share, in whole MiB. sdj's
+     * launcher sets it for its one-shot commands, which run on a lean JVM (serial collector, 16 MiB
+     * initial heap, C1 only: 68 MiB over sd-cli measured, against 104 on the default G1).
+     */
+    static final String JVM_SHARE_PROPERTY = "sdjava.memoryPlan.jvmShareMiB";
 
     /** The cheapest size the plan assumes when the configuration gives none. */
     static final int DEFAULT_SIDE = 512;
@@ -312,6 +318,24 @@ final class MemoryPlan {
     }
 
     /** The model's weights by component, read from the headers, and the options that bound the plan. */
+    /** {@link #JVM}, or the share {@link #JVM_SHARE_PROPERTY} gives. */
+    static long jvmShare() {
+        String v = System.getProperty(JVM_SHARE_PROPERTY);
+        if (v == null) {
+            return JVM;
+        }
+        try {
+            long mib = Long.parseLong(v.strip());
+            if (mib >= 0 && mib <= 64L * 1024) {
+                return mib * MIB;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException("system property " + JVM_SHARE_PROPERTY + " must be the JVM's share of the "
+                + "process's memory in whole MiB (0 to 65536), got '" + v + "'; unset it to use " + JVM / MIB + " MiB");
+    }
+
     private static final class Model {
         final ModelConfig config;
         final List<ModelFile.Tensor> diffusion = new ArrayList<>();
@@ -322,6 +346,7 @@ final class MemoryPlan {
         final java.util.Set<ModelFile.Tensor> fromSource = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         long taeWeights;
         long mappedBytes;
+        final long jvm = jvmShare();
         final boolean flashFree;
         final boolean typeFree;
         final Path taesdFile;
@@ -450,7 +475,7 @@ final class MemoryPlan {
             long unet = (long) (c.flash() ? UNET_FLASH_COMPUTE * s : UNET_COMPUTE * Math.max(s, s * s));
             long dec = c.taesd() ? (long) (TAE_COMPUTE * s) : c.tiling() ? VAE_TILED_COMPUTE : (long) (VAE_COMPUTE * s);
             boolean free = config.freeParamsImmediately();
-            long fixed = JVM + mappedBytes;
+            long fixed = jvm + mappedBytes;
             long load = weights + COND_COMPUTE + NATIVE_LOAD;
             long sample = weights - (free ? t : 0) + unet + NATIVE_COMPUTE;
             long decode = (free ? v + tae + o : weights) + dec + NATIVE_COMPUTE;

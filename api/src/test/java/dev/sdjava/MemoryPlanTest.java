@@ -183,6 +183,26 @@ class MemoryPlanTest {
     }
 
     @Test
+    void aLeanJvmsShareLetsOneAndAHalfGigabytesFitWithTaesd() {
+        // sdj's one-shot launcher: 80 MiB for its JVM instead of 124; flash attention + q4_0 + TAESD then fits 1.5 GiB.
+        long dflt = MemoryPlan.plan(sdj(1.6).maxMemoryTaesd(taesd).build(), new Counting()).estimate().peak();
+        System.setProperty(MemoryPlan.JVM_SHARE_PROPERTY, "80");
+        try {
+            MemoryPlan p = MemoryPlan.plan(sdj(1.5).maxMemoryTaesd(taesd).build(), new Counting());
+            assertEquals(new MemoryPlan.Choice(true, false, WeightType.Q4_0, true), p.choice());
+            assertEquals(dflt - 44 * MemoryPlan.MIB, p.estimate().peak());
+            assertTrue(p.estimate().peak() <= 1.5 * (1L << 30), p.description());
+            System.setProperty(MemoryPlan.JVM_SHARE_PROPERTY, "lots");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> MemoryPlan.plan(sdj(1.5).maxMemoryTaesd(taesd).build(), NONE));
+            assertEquals("system property sdjava.memoryPlan.jvmShareMiB must be the JVM's share of the process's memory in "
+                    + "whole MiB (0 to 65536), got 'lots'; unset it to use 124 MiB", e.getMessage());
+        } finally {
+            System.clearProperty(MemoryPlan.JVM_SHARE_PROPERTY);
+        }
+    }
+
+    @Test
     void alreadyQuantizedWeightsAreNotConvertedAgain() {
         // The q4_0 copy: no weight type makes it smaller, so the plan takes only the other measures.
         MemoryPlan p = MemoryPlan.plan(sdj(1.8, Fixtures.sd1Gguf(WeightType.Q4_0)).build(), NONE);
