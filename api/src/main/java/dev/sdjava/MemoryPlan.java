@@ -317,7 +317,6 @@ final class MemoryPlan {
         abstract Choice apply(Choice c, Model m, List<String> blocked);
     }
 
-    /** The model's weights by component, read from the headers, and the options that bound the plan. */
     /** {@link #JVM}, or the share {@link #JVM_SHARE_PROPERTY} gives. */
     static long jvmShare() {
         String v = System.getProperty(JVM_SHARE_PROPERTY);
@@ -336,6 +335,7 @@ final class MemoryPlan {
                 + "process's memory in whole MiB (0 to 65536), got '" + v + "'; unset it to use " + JVM / MIB + " MiB");
     }
 
+    /** The model's weights by component, read from the headers, and the options that bound the plan. */
     private static final class Model {
         final ModelConfig config;
         final List<ModelFile.Tensor> diffusion = new ArrayList<>();
