@@ -83,14 +83,25 @@ final class RedisJobs implements JobQueue {
         return System.currentTimeMillis() / 1000;
     }
 
+    /**
+     * Runs one Redis command. A pooled connection that Redis closed (after a restart every idle one
+     * is) is sent the command again on another, at most once per pooled connection; the commands
+     * are safe to repeat (SUBMIT does nothing for a job that exists). A Redis that cannot be
+     * reached is reported at once.
+     */
     private <T> T call(Supplier<T> command) {
-        try {
-            return command.get();
-        } catch (JedisException e) {
-            if (RedisQueue.connectionLost(e)) {
-                throw new QueueUnavailableException("job queue " + q.uri + " is unreachable: " + e.getMessage(), e);
+        for (int attempt = 0; ; attempt++) {
+            try {
+                return command.get();
+            } catch (JedisException e) {
+                if (RedisQueue.staleConnection(e) && attempt < q.poolSize) {
+                    continue;
+                }
+                if (RedisQueue.connectionLost(e)) {
+                    throw new QueueUnavailableException("job queue " + q.uri + " is unreachable: " + e.getMessage(), e);
+                }
+                throw new IllegalStateException("job queue " + q.uri + ": " + e.getMessage(), e);
             }
-            throw new IllegalStateException("job queue " + q.uri + ": " + e.getMessage(), e);
         }
     }
 

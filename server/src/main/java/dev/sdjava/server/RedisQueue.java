@@ -46,6 +46,7 @@ final class RedisQueue implements AutoCloseable {
 
     /** Creates the job (hash and stream entry) unless the model's stream already holds {@code max} jobs. */
     static final String SUBMIT = """
+            if redis.call('EXISTS', KEYS[2]) == 1 then return redis.call('HGET', KEYS[2], 'entry') end
             if redis.call('XLEN', KEYS[1]) >= tonumber(ARGV[1]) then return false end
             local e = redis.call('XADD', KEYS[1], '*', 'id', ARGV[2], 'spec', ARGV[3])
             redis.call('HSET', KEYS[2], 'status', 'queued', 'created', ARGV[4], 'model', ARGV[5], 'entry', e, 'attempts', 0,
@@ -149,11 +150,14 @@ final class RedisQueue implements AutoCloseable {
     final String uri;
     final String name;
     final RedisClient client;
+    /** The pool's size: how many stale connections a command may meet after a Redis restart. */
+    final int poolSize;
 
-    private RedisQueue(String uri, String name, RedisClient client) {
+    private RedisQueue(String uri, String name, RedisClient client, int poolSize) {
         this.uri = uri;
         this.name = name;
         this.client = client;
+        this.poolSize = poolSize;
     }
 
     /**
@@ -200,7 +204,7 @@ final class RedisQueue implements AutoCloseable {
         RedisClient client = RedisClient.builder().hostAndPort(u.getHost(), u.getPort() < 0 ? 6379 : u.getPort())
                 .clientConfig(cfg.build()).poolConfig(pool).build();
         String shown = scheme + "://" + u.getHost() + (u.getPort() < 0 ? "" : ":" + u.getPort()) + "/" + name;
-        return new RedisQueue(shown, name, client);
+        return new RedisQueue(shown, name, client, poolSize);
     }
 
     String stream(String model) {
@@ -239,6 +243,25 @@ final class RedisQueue implements AutoCloseable {
     static boolean connectionLost(JedisException e) {
         return e instanceof JedisConnectionException || e.getCause() instanceof java.io.IOException
                 || String.valueOf(e.getMessage()).startsWith("LOADING");
+    }
+
+    /**
+     * Whether {@code e} came from a pooled connection that Redis closed (it restarted, or dropped an
+     * idle client): the pool discards that connection, so the command may be sent again on another.
+     * A Redis that cannot be reached at all, or is still loading, is not stale.
+     */
+    static boolean staleConnection(JedisException e) {
+        if (!(e instanceof JedisConnectionException) || String.valueOf(e.getMessage()).startsWith("LOADING")) {
+            return false;
+        }
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            if (c instanceof java.net.ConnectException || c instanceof java.net.UnknownHostException
+                    || c instanceof java.net.NoRouteToHostException || c instanceof java.net.SocketTimeoutException
+                    || String.valueOf(c.getMessage()).startsWith("Failed to connect")) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
+import redis.clients.jedis.Protocol;
 import redis.clients.jedis.RedisClient;
 
 import java.io.IOException;
@@ -279,6 +280,37 @@ class RedisQueueTest {
 
     @Test
     @Order(5)
+    void aSubmitRightAfterRedisDroppedEveryConnectionIsTaken() throws Exception {
+        // Redis closes every client connection (what a restart does to the server's pool); the very
+        // next submit meets the server's stale pooled connections and must still be queued, once.
+        // First the pool is made to hold many connections: 48 lookups at once of jobs no server has.
+        var lookups = new ArrayList<java.util.concurrent.CompletableFuture<java.net.http.HttpResponse<String>>>();
+        for (int i = 0; i < 48; i++) {
+            lookups.add(http.client().sendAsync(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create(http.base() + "/sdcpp/v1/jobs/job_0_" + i)).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()));
+        }
+        for (var f : lookups) {
+            assertEquals(404, f.get(60, TimeUnit.SECONDS).statusCode());
+        }
+        try (RedisClient c = redis.client()) {
+            String clients = new String((byte[]) c.sendCommand(Protocol.Command.CLIENT, "LIST"), java.nio.charset.StandardCharsets.UTF_8);
+            long pooled = clients.lines().filter(l -> l.contains(" name=sdjava ")).count();
+            assertTrue(pooled >= 4, "the server's pool grew: " + pooled + " sdjava connections\n" + clients);
+            Object killed = c.sendCommand(Protocol.Command.CLIENT, "KILL", "TYPE", "normal", "SKIPME", "yes");
+            assertTrue(killed instanceof Long n && n >= 3, "the server's and both workers' connections closed: " + killed);
+        }
+        String id = submit(body(199, 2));
+        assertEquals("completed", http.awaitJob(id, Duration.ofSeconds(120)).get("status").asText(), logText());
+        try (RedisClient c = redis.client()) {
+            long entries = c.xrange(NAME + ":stream:" + hash(id).get("model"), "-", "+").stream()
+                    .filter(e -> id.equals(e.getFields().get("id"))).count();
+            assertTrue(entries <= 1, "queued once, not " + entries + " times");
+        }
+    }
+
+    @Test
+    @Order(6)
     void afterARedisRestartTheWorkersReconnectAndCarryOn() throws Exception {
         redis.restart(); // nothing persisted: streams, groups and registrations are gone
         awaitWorkers();
@@ -295,5 +327,18 @@ class RedisQueueTest {
                 "both workers carried on:\n--- w1\n" + after1 + "--- w2\n" + after2);
         assertNotEquals("", log("w1").lines().filter(l -> l.contains("reconnected") || l.contains("lost")).findFirst().orElse(""),
                 "w1 reported the lost connection");
+    }
+
+    @Test
+    @Order(7)
+    void aSubmitWhileRedisIsDownIsRefusedAtOnceWithRetryAfter() throws Exception {
+        redis.stop(); // the last test: the workers lose it too, and are stopped after
+        long t0 = System.nanoTime();
+        Http.Res r = http.post("/sdcpp/v1/img_gen", body(300, 2));
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        assertEquals(503, r.status(), r.body());
+        assertTrue(r.body().contains("is unreachable"), r.body());
+        assertEquals("5", r.headers().firstValue("Retry-After").orElse(""));
+        assertTrue(seconds < 5, "refused after " + seconds + " s: the stale connections are dropped, a refused connect is not retried");
     }
 }
