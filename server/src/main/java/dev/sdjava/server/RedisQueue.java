@@ -248,10 +248,11 @@ final class RedisQueue implements AutoCloseable {
     /**
      * Whether {@code e} came from a pooled connection that Redis closed (it restarted, or dropped an
      * idle client): the pool discards that connection, so the command may be sent again on another.
-     * A Redis that cannot be reached at all, or is still loading, is not stale.
+     * A Redis that cannot be reached at all is not stale (nor one still loading, which answers
+     * with an error reply, not a connection failure).
      */
     static boolean staleConnection(JedisException e) {
-        if (!(e instanceof JedisConnectionException) || String.valueOf(e.getMessage()).startsWith("LOADING")) {
+        if (!(e instanceof JedisConnectionException)) {
             return false;
         }
         for (Throwable c = e; c != null; c = c.getCause()) {

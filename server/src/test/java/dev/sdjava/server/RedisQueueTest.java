@@ -17,6 +17,10 @@ import redis.clients.jedis.RedisClient;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,6 +30,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
@@ -284,29 +289,29 @@ class RedisQueueTest {
         // Redis closes every client connection (what a restart does to the server's pool); the very
         // next submit meets the server's stale pooled connections and must still be queued, once.
         // First the pool is made to hold many connections: 48 lookups at once of jobs no server has.
-        var lookups = new ArrayList<java.util.concurrent.CompletableFuture<java.net.http.HttpResponse<String>>>();
+        List<CompletableFuture<HttpResponse<String>>> lookups = new ArrayList<>();
         for (int i = 0; i < 48; i++) {
-            lookups.add(http.client().sendAsync(java.net.http.HttpRequest.newBuilder(
-                    java.net.URI.create(http.base() + "/sdcpp/v1/jobs/job_0_" + i)).build(),
-                    java.net.http.HttpResponse.BodyHandlers.ofString()));
+            lookups.add(http.client().sendAsync(HttpRequest.newBuilder(URI.create(http.base() + "/sdcpp/v1/jobs/job_0_" + i)).build(),
+                    HttpResponse.BodyHandlers.ofString()));
         }
         for (var f : lookups) {
             assertEquals(404, f.get(60, TimeUnit.SECONDS).statusCode());
         }
         try (RedisClient c = redis.client()) {
-            String clients = new String((byte[]) c.sendCommand(Protocol.Command.CLIENT, "LIST"), java.nio.charset.StandardCharsets.UTF_8);
+            String clients = new String((byte[]) c.sendCommand(Protocol.Command.CLIENT, "LIST"), StandardCharsets.UTF_8);
             long pooled = clients.lines().filter(l -> l.contains(" name=sdjava ")).count();
             assertTrue(pooled >= 4, "the server's pool grew: " + pooled + " sdjava connections\n" + clients);
             Object killed = c.sendCommand(Protocol.Command.CLIENT, "KILL", "TYPE", "normal", "SKIPME", "yes");
             assertTrue(killed instanceof Long n && n >= 3, "the server's and both workers' connections closed: " + killed);
         }
         String id = submit(body(199, 2));
-        assertEquals("completed", http.awaitJob(id, Duration.ofSeconds(120)).get("status").asText(), logText());
-        try (RedisClient c = redis.client()) {
+        try (RedisClient c = redis.client()) { // while the job is queued or running (a finished one's entry is deleted)
             long entries = c.xrange(NAME + ":stream:" + hash(id).get("model"), "-", "+").stream()
                     .filter(e -> id.equals(e.getFields().get("id"))).count();
             assertTrue(entries <= 1, "queued once, not " + entries + " times");
         }
+        assertEquals("completed", http.awaitJob(id, Duration.ofSeconds(120)).get("status").asText(), logText());
+        assertEquals("1", hash(id).get("attempts"), "started once: " + hash(id));
     }
 
     @Test
