@@ -15,13 +15,14 @@ import sys
 
 # First match wins. The f32 x f32 matrix products of an SD1 UNet are the attention's QK^T and
 # softmax(QK^T)V (every weight is f16, so every other product has an f16 operand):
-# ggml_vec_dot_f32 in a default build, tinyBLAS<..., float, float, float> with LLAMAFILE.
+# ggml_vec_dot_f32 in a default build, tinyBLAS<..., float, float, float> with LLAMAFILE, and
+# patch 0005's sdj_smallk_f32 for k^T q; patch 0006's sdj_f16 takes most f16 products.
 CATEGORIES = [
     ("flash attention", re.compile(r"flash_attn")),
     ("attention softmax", re.compile(r"soft_max")),
-    ("attention QK^T / V matmuls (f32 x f32)", re.compile(r"ggml_vec_dot_f32\b|tinyBLAS<[^>]*float, float, float>")),
+    ("attention QK^T / V matmuls (f32 x f32)", re.compile(r"ggml_vec_dot_f32\b|tinyBLAS<[^>]*float, float, float>|sdj_smallk_f32")),
     ("im2col", re.compile(r"im2col")),
-    ("conv/linear matmuls (f16 weights)", re.compile(r"ggml_vec_dot_f16|tinyBLAS|ggml_compute_forward_mul_mat|sgemm")),
+    ("conv/linear matmuls (f16 weights)", re.compile(r"ggml_vec_dot_f16|tinyBLAS|sdj_f16|ggml_compute_forward_mul_mat|sgemm")),
     ("f16<->f32 conversions", re.compile(r"fp32_to_fp16|fp16_to_fp32|ggml_compute_forward_dup|ggml_compute_forward_cpy|from_float|to_float")),
     ("group norm", re.compile(r"group_norm")),
     ("OpenMP / barrier wait", re.compile(r"libgomp|ggml_barrier|gomp")),
