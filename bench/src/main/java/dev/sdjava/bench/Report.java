@@ -665,7 +665,7 @@ final class Report {
         p("");
         p("The default build is the pinned tree as it ships (no patches), built with upstream's default CMake options "
                 + "(`GGML_LLAMAFILE` off, `-march=native`), and run with upstream's defaults (no flash attention); the tuned build is "
-                + "this project's (`GGML_LLAMAFILE=ON`, native/patches applied: 0003 pads the attention heads for tinyBLAS, 0004 makes im2col read along rows), "
+                + "this project's (`GGML_LLAMAFILE=ON`, native/patches applied: 0003 pads the attention heads for tinyBLAS, 0004 makes im2col read along rows, 0005 and 0006 take attention's k^T q and the f16-weight products with the lanes along m, 0007 vectorizes the softmax's row maximum), "
                 + "without and with `--diffusion-fa`, the choice `sdj calibrate` makes. Each build's sd-cli runs on its own "
                 + "library (`LD_LIBRARY_PATH`), one round = the four runs in a row. Issue 17's target: tuned / default s/step <= 0.50.");
         p("");
